@@ -1,0 +1,8 @@
+#pragma once
+// Each subcommand of the `mambascope` CLI registers itself on the app; main() runs the chosen one and
+// turns a mambascope::Error into a message and a non-zero exit.
+#include <CLI/CLI.hpp>
+
+namespace mambascope::cli {
+void add_info_command(CLI::App& app);
+}

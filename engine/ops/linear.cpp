@@ -1,0 +1,82 @@
+#include "engine/ops/linear.h"
+
+#include <cmath>
+
+#include "engine/core/cuda.h"
+#include "engine/ops/common.h"
+#include "engine/ops/cpu/gemm.h"
+
+#if MAMBASCOPE_HAVE_CUDA
+#include "engine/core/cuda_check.h"
+#include "kernels/kernels.h"
+#endif
+
+namespace mambascope::ops {
+
+namespace {
+float gelu_tanh(float v) {
+  const float c = 0.7978845608028654f;  // sqrt(2/pi)
+  return 0.5f * v * (1.f + std::tanh(c * (v + 0.044715f * v * v * v)));
+}
+}  // namespace
+
+void linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y, float beta, LinearAct act) {
+  constexpr const char* op = "linear";
+  expect_float(x, op, "x");
+  expect_rank(w, 2, op, "w");
+  expect_float(w, op, "w");
+  expect_float(y, op, "y");
+  const int64_t K = w.dim(1), N = w.dim(0);
+  if (x.dim(-1) != K) throw Error("x " + x.describe() + " has last dimension != w's " + std::to_string(K), op, "x");
+  Shape yshape = x.shape();
+  yshape.back() = N;
+  expect_shape(y, yshape, op, "y");
+  if (bias.defined()) expect_shape(bias, {N}, op, "bias");
+  const int64_t M = x.numel() / K;
+  expect_device(w, x.device(), op, "w");
+  expect_device(y, x.device(), op, "y");
+  if (bias.defined()) expect_device(bias, x.device(), op, "bias");
+  if (act != LinearAct::None && beta != 0.f) throw Error("an activation with beta != 0 is not supported", op, "beta");
+
+  if (x.device() == Device::Cpu) {
+    const std::vector<float> xf = read_f32(x), wf = read_f32(w);
+    std::vector<float> bf;
+    if (bias.defined()) bf = read_f32(bias);
+    std::vector<float> yf = beta != 0.f ? read_f32(y) : std::vector<float>(static_cast<size_t>(M * N), 0.f);
+    cpu::gemm_f32(M, N, K, xf.data(), K, wf.data(), K, yf.data(), N, bias.defined() ? bf.data() : nullptr, 1.f, beta);
+    if (act == LinearAct::GeluTanh)
+      for (float& v : yf) v = gelu_tanh(v);
+    write_f32(y, yf);
+    return;
+  }
+#if MAMBASCOPE_HAVE_CUDA
+  expect_dtype(x, DType::BF16, op, "x");
+  expect_dtype(w, DType::BF16, op, "w");
+  if (y.dtype() != DType::BF16 && y.dtype() != DType::F32) throw Error("y must be bf16 or f32 on CUDA", op, "y");
+  if (bias.defined()) expect_dtype(bias, y.dtype(), op, "bias");
+  expect_row_major(x, op, "x");
+  expect_row_major(w, op, "w");
+  expect_row_major(y, op, "y");
+  kernels::GemmArgs a;
+  a.m = M;
+  a.n = N;
+  a.k = K;
+  a.x = x.data();
+  a.ldx = x.rank() >= 2 ? x.stride(-2) : K;
+  a.w = w.data();
+  a.ldw = w.stride(0);
+  a.y = y.data();
+  a.ldy = y.rank() >= 2 ? y.stride(-2) : N;
+  a.y_f32 = y.dtype() == DType::F32;
+  a.bias = bias.defined() ? bias.data() : nullptr;
+  a.epilogue = act == LinearAct::GeluTanh ? (bias.defined() ? kernels::GemmEpilogue::BiasGeluTanh : kernels::GemmEpilogue::GeluTanh)
+                                          : (bias.defined() ? kernels::GemmEpilogue::Bias : kernels::GemmEpilogue::None);
+  a.beta = beta;
+  GpuContext& g = gpu_context();
+  MS_CUDA_CHECK(kernels::gemm_bf16(g.lt, a, g.lt_workspace, g.lt_workspace_bytes, g.stream));
+#else
+  require_cuda(op);
+#endif
+}
+
+}  // namespace mambascope::ops

@@ -1,0 +1,39 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tests/support.h"
+
+using namespace mambascope;
+
+TEST_CASE("mambascope info prints the version and the CUDA state", "[cli]") {
+  std::string out;
+  REQUIRE(test::run_cli("info", out) == 0);
+  CHECK(out.find("mambascope 0.1.0") != std::string::npos);
+  CHECK(out.find("CUDA:") != std::string::npos);
+  if (!test::have_cuda_device()) CHECK(out.find("CPU backend") != std::string::npos);
+}
+
+TEST_CASE("mambascope info --json is machine readable", "[cli]") {
+  std::string out;
+  REQUIRE(test::run_cli("info --json", out) == 0);
+  const auto j = nlohmann::json::parse(out);
+  CHECK(j["version"] == "0.1.0");
+  CHECK(j["devices"].is_array());
+  CHECK(j["cuda"]["status"].is_string());
+}
+
+TEST_CASE("mambascope info --ceilings without a GPU says so and fails cleanly", "[cli]") {
+  if (test::have_cuda_device()) return;  // the [gpu] test below covers the device case
+  std::string out;
+  CHECK(test::run_cli("info --ceilings", out) == 1);
+  CHECK(out.find("error:") != std::string::npos);
+  CHECK(out.find("CUDA") != std::string::npos);
+  CHECK(out.find("fix:") != std::string::npos);
+}
+
+TEST_CASE("unknown subcommands and options are usage errors", "[cli]") {
+  std::string out;
+  CHECK(test::run_cli("frobnicate", out) != 0);
+  CHECK(test::run_cli("info --no-such-flag", out) != 0);
+  CHECK(out.find("no-such-flag") != std::string::npos);
+}
