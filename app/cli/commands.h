@@ -5,4 +5,5 @@
 
 namespace mambascope::cli {
 void add_info_command(CLI::App& app);
+void add_bench_op_command(CLI::App& app);
 }

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
                                         mambascope::build::kGitSha + ")");
   app.require_subcommand(1);
   mambascope::cli::add_info_command(app);
+  mambascope::cli::add_bench_op_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

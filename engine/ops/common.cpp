@@ -51,6 +51,14 @@ void expect_row_major(const Tensor& t, const char* op, const char* arg) {
   }
 }
 
+Tensor scratch(Arena* arena, const Shape& shape, DType dt, Device dev) {
+  if (arena) {
+    if (arena->device() != dev) throw Error("scratch arena is on the wrong device", "scratch", "arena");
+    return arena->tensor(shape, dt);
+  }
+  return Tensor::empty(shape, dt, dev, MemCategory::Workspace);
+}
+
 std::vector<float> read_f32(const Tensor& t) {
   if (t.device() != Device::Cpu) return t.to_f32_vector();
   return t.contiguous().to_f32_vector();

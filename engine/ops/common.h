@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/arena.h"
 #include "engine/core/error.h"
 #include "engine/core/tensor.h"
 
@@ -18,6 +19,10 @@ void expect_device(const Tensor& t, Device d, const char* op, const char* arg);
 void expect_contiguous(const Tensor& t, const char* op, const char* arg);
 // Last dimension dense (stride 1) and rows evenly strided: what GEMM-style kernels need.
 void expect_row_major(const Tensor& t, const char* op, const char* arg);
+
+// Temporaries of an op: from `arena` when one is given (sessions, benchmarks, CUDA-graph capture, where
+// no allocation may happen), otherwise a fresh tensor accounted as workspace (tests, one-off calls).
+Tensor scratch(Arena* arena, const Shape& shape, DType dt, Device dev);
 
 // Host helpers for the CPU references: read any float tensor as f32 (strides honoured) and write f32
 // values into a float tensor (rounding to its dtype).
