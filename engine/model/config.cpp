@@ -17,8 +17,9 @@ ConfigReader::ConfigReader(const json& j, std::string file, std::string prefix)
 ConfigReader::~ConfigReader() = default;
 ConfigReader::ConfigReader(ConfigReader&&) noexcept = default;
 
-ConfigReader ConfigReader::from_file(const std::string& path) {
-  const std::string text = read_text_file(path);
+ConfigReader ConfigReader::from_file(const std::string& path) { return from_string(read_text_file(path), path); }
+
+ConfigReader ConfigReader::from_string(const std::string& text, const std::string& path) {
   json j;
   try {
     j = json::parse(text);

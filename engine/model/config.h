@@ -15,6 +15,7 @@ class ConfigReader {
  public:
   ConfigReader(const nlohmann::json& j, std::string file, std::string prefix = {});
   static ConfigReader from_file(const std::string& path);
+  static ConfigReader from_string(const std::string& text, const std::string& name);  // `name` as the file in errors
   ~ConfigReader();
   ConfigReader(ConfigReader&&) noexcept;
 
