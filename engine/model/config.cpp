@@ -95,6 +95,21 @@ std::vector<int64_t> ConfigReader::get_int_list(const std::string& key, std::vec
   return out;
 }
 
+std::vector<std::string> ConfigReader::get_string_list(const std::string& key, std::vector<std::string> def) {
+  if (!has(key)) {
+    used_.insert(key);
+    return def;
+  }
+  const json& v = at(key, "list of strings");
+  if (!v.is_array()) type_error(file_, path_of(key), "a list of strings", v);
+  std::vector<std::string> out;
+  for (const json& e : v) {
+    if (!e.is_string()) type_error(file_, path_of(key), "a list of strings", v);
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
 ConfigReader ConfigReader::child(const std::string& key, bool optional) {
   if (optional && !has(key)) {
     used_.insert(key);
