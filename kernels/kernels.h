@@ -41,3 +41,4 @@ cublasStatus_t gemm_bf16(cublasLtHandle_t lt, const GemmArgs& a, void* workspace
                          cudaStream_t s);
 
 }  // namespace mambascope::kernels
+#include "kernels/mamba2.h"
