@@ -1,0 +1,63 @@
+#pragma once
+// Mamba2Mixer: the Mamba-2 layer of state-spaces/mamba (`Mamba2` with rmsnorm=True, norm_before_gate=False,
+// D_has_hdim=False, d_ssm = d_inner), built from a Mamba2Config and a checkpoint's tensors under a prefix:
+//   in_proj.weight [in_proj_dim, d_model] (+ in_proj.bias when config.bias), conv1d.weight [conv_dim, 1, d_conv],
+//   conv1d.bias [conv_dim] (when conv_bias), dt_bias [H], A_log [H], D [H], norm.weight [d_inner],
+//   out_proj.weight [d_model, d_inner] (+ out_proj.bias).
+// forward (prefill): zxbcdt = in_proj(u) split z | xBC | dt; xBC = silu(causal_conv1d(xBC)); x | B | C = xBC;
+// y = SSD(x, dt, A = -exp(A_log), B, C, D) with dt = softplus(dt + dt_bias); y = rmsnorm_grouped(y * silu(z)) * w;
+// out = out_proj(y). step (decode) does the same for one token per sequence from the caches.
+// Activations are bf16 on CUDA and f32 on the CPU; SSM states are f32 everywhere.
+#include <string>
+
+#include "engine/core/arena.h"
+#include "engine/core/tensor.h"
+#include "engine/model/config.h"
+#include "engine/model/safetensors.h"
+
+namespace mambascope {
+
+// The per-layer, per-sequence caches of a Mamba-2 layer (batch = number of sequences):
+//   conv [batch, d_conv, conv_dim] (activation dtype): the last d_conv raw (pre-conv) xBC inputs, time-major,
+//        slot d_conv-1 the newest, zeros before the sequence start -- the memory layout of the reference's
+//        conv_state (a [batch, d_conv, conv_dim] buffer it views as [batch, conv_dim, d_conv]);
+//   ssm  [batch, nheads, headdim, d_state] f32: h_t of the SSD recurrence after the last token.
+struct Mamba2Cache {
+  Tensor conv;
+  Tensor ssm;
+  // Zero caches (the state before any token), accounted as State.
+  static Mamba2Cache zeros(const Mamba2Config& cfg, int64_t batch, Device dev, DType act);
+  int64_t batch() const { return ssm.dim(0); }
+  size_t bytes() const { return conv.nbytes() + ssm.nbytes(); }
+};
+
+class Mamba2Mixer {
+ public:
+  // Loads and checks the weights (names are `prefix` + the names above); throws Error naming the checkpoint
+  // file and tensor on a missing tensor or a wrong shape.
+  Mamba2Mixer(const Mamba2Config& cfg, const Checkpoint& ckpt, const std::string& prefix, Device dev);
+
+  // Prefill of one sequence: u [L, d_model] -> out [L, d_model] (activation dtype). With a cache (batch 1),
+  // its states are the initial states and are replaced by the final ones; without, the sequence starts
+  // from zero states.
+  void forward(const Tensor& u, Tensor& out, Mamba2Cache* cache = nullptr, Arena* arena = nullptr) const;
+
+  // Decode of one token per sequence: u [batch, d_model] -> out [batch, d_model]; the caches advance by one.
+  void step(const Tensor& u, Tensor& out, Mamba2Cache& cache, Arena* arena = nullptr) const;
+
+  const Mamba2Config& config() const { return cfg_; }
+  Device device() const { return dev_; }
+  DType act_dtype() const { return act_; }
+  size_t weight_bytes() const;
+
+ private:
+  Tensor project_in(const Tensor& u, Arena* arena) const;  // zxbcdt
+  void finish(Tensor& y, const Tensor& z, Tensor& out) const;  // gated norm and out_proj
+
+  Mamba2Config cfg_;
+  Device dev_;
+  DType act_;
+  Tensor in_w_, in_b_, conv_w_, conv_b_, dt_bias_, A_, D_, norm_w_, out_w_, out_b_;
+};
+
+}  // namespace mambascope

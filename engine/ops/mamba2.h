@@ -1,0 +1,54 @@
+#pragma once
+// The Mamba-2 ops: shape/dtype/device checks, then the CPU reference (engine/ops/cpu/mamba2.h, ssd.h) or the
+// CUDA kernel (kernels/mamba2.h). 2-D arguments may be row-strided views (e.g. slices of the in_proj output);
+// on CUDA their rows must start on 16-byte boundaries.
+//
+// Dtypes. CPU: activations and states any float type, computed in f32. CUDA: activations (x, dt, B, C, z, y,
+// conv states) bf16; per-channel parameters (conv w/bias, A, D, dt_bias, norm w) f32; SSM states f32.
+// Temporaries come from `arena` when one is given (sessions, CUDA-graph capture), otherwise are allocated.
+#include <limits>
+
+#include "engine/core/arena.h"
+#include "engine/core/tensor.h"
+
+namespace mambascope::ops {
+
+// Causal depthwise conv1d over time (prefill), SiLU when `silu`:
+//   x [L, C], w [C, K] (or PyTorch's [C, 1, K]), bias [C] or undefined,
+//   init_state [K, C] or undefined (zeros): the K inputs before x, time-major, slot K-1 the newest;
+//   y [L, C]; final_state [K, C] or undefined: the last K inputs (may alias init_state).
+// CUDA: K in 2..4, C % 8 == 0.
+void causal_conv1d(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& init_state, Tensor& y,
+                   Tensor& final_state, bool silu = true, Arena* arena = nullptr);
+
+// One decode token for `batch` sequences: x [batch, C]; state [batch, K, C] shifted in place (x becomes
+// slot K-1); y [batch, C] = act(bias + sum_k w[:, k] * state[k]).
+void conv1d_update(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& state, Tensor& y, bool silu = true);
+
+// Settings of the SSD core shared by prefill and decode.
+struct SsdParams {
+  int64_t ngroups = 1;  // groups of B/C; head h uses group h / (nheads / ngroups)
+  Tensor dt_bias;       // [H] or undefined
+  bool dt_softplus = true;
+  float dt_min = 0.f, dt_max = std::numeric_limits<float>::infinity();  // the reference's dt_limit
+  Tensor D;                  // [H] skip or undefined
+  int64_t chunk_size = 256;  // the CPU chunked form's chunk; the CUDA kernel chooses its own (same math)
+};
+
+// SSD prefill for one sequence. x [L, H*P], dt [L, H] raw (before bias/softplus), A [H] (negative), B and C
+// [L, G*N]; init_state [H, P, N] f32 or undefined (zeros); y [L, H*P]; final_state [H, P, N] f32 (may alias
+// init_state). H = A's size, G = p.ngroups. CUDA: (P, N) in {64, 128} x {64, 128}.
+void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C, const SsdParams& p,
+              const Tensor& init_state, Tensor& y, Tensor& final_state, Arena* arena = nullptr);
+
+// SSD decode: one token for `batch` sequences on post-conv inputs. x [batch, H*P], dt [batch, H] raw, B, C
+// [batch, G*N], z [batch, H*P] or undefined (y *= silu(z) when given), state [batch, H, P, N] f32 updated in
+// place, y [batch, H*P]. CUDA: P % 16 == 0, N in {32, 64, 128, 256}.
+void ssm_state_update(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C,
+                      const Tensor& z, const SsdParams& p, Tensor& state, Tensor& y);
+
+// out [rows, D] = rmsnorm over each run of `group` channels of (y * silu(z)) (or y when z is undefined),
+// times w [D]; eps inside the square root. out may alias y. CUDA: group % 8 == 0, group <= 8192.
+void gated_rmsnorm(const Tensor& y, const Tensor& z, const Tensor& w, Tensor& out, int64_t group, float eps);
+
+}  // namespace mambascope::ops

@@ -1,0 +1,416 @@
+// SSD prefill (Mamba-2's chunked scan) in one kernel, with the inter-chunk state passed between CTAs through
+// L2 (decoupled look-back style) so that neither chunk states nor intermediate tensors touch DRAM.
+//
+// Work unit (one CTA): one chunk c of Q tokens and k heads h0..h0+k-1 of one B/C group (k = the largest
+// divisor of H/G up to 8). CTAs take tiles in chunk-major order from an atomic ticket, so the CTA a tile
+// waits on (same heads, chunk c-1) has always started: no deadlock whatever the residency.
+// Per CTA:
+//   1. cp.async B_c, C_c [Q, N] (shared by the k heads) and x of the first heads [Q, P] into swizzled smem;
+//      dt -> softplus -> dA cumulative sums per head (one warp per head).
+//   2. G = C_c B_c^T on tensor cores, lower-triangular 16x16 blocks only, kept in registers as bf16 MMA
+//      A-fragments for the whole CTA (warp w owns row tiles {w, Q/16-1-w}: balanced causal work).
+//   3. per head (x of the next head streams in meanwhile):
+//      a. s_c = x^T diag(exp(cs_end - cs) dt) B  (the chunk's own end state, [P, N] f32 in registers);
+//      b. S_prev (state entering the chunk) is read from an L2-resident ring written by the CTA of chunk
+//         c-1 (or the initial state), once a per-head progress flag says it is there (the flag is probed
+//         at the start of the head and awaited halfway through a.); S_c = exp(cs_end) S_prev + s_c is
+//         written for chunk c+1 (or as the final state) and the flag raised right away;
+//      c. y = exp(cs_t) C S_prev^T + (G o decay o dt, causal) x + D x  (tensor cores, f32 accumulation),
+//         staged through smem and stored with 16-byte writes.
+// The decay exp(cs_t - cs_s) of off-diagonal 16x16 blocks is factored through the block's last token
+// (exp(cs_t - cs_r) exp(cs_r - cs_s), both <= 1), so only diagonal blocks take per-element exponentials.
+// Rounding: operands of the tensor-core products are bf16 (x, B, C as given; G, the decayed G, the
+// dt-weighted x and S_prev rounded to bf16), accumulation and states f32 -- as in the reference Triton kernels.
+#include <cuda_bf16.h>
+
+#include "kernels/mamba2.h"
+#include "kernels/mamba2_device.cuh"
+
+namespace mambascope::kernels {
+namespace {
+
+using namespace m2;
+
+constexpr int kWarps = 8;
+constexpr int kThreads = kWarps * 32;
+constexpr int kMaxHeadsPerCta = 8;
+
+template <int P_, int N_, int Q_>
+struct Cfg {
+  static constexpr int P = P_, N = N_, Q = Q_;
+  static constexpr int RT = Q / 16;                  // 16-row tiles of the chunk
+  static constexpr int kPairs = RT / 2;              // row-tile pairs {i, RT-1-i}
+  static constexpr int kPSplit = kWarps / kPairs;
+  static constexpr int PW = P / kPSplit;             // y columns per warp
+  static constexpr int kGBlocks = RT + 1;            // causal 16x16 blocks of a pair
+  static constexpr int MT = P / 16;                  // s_c: 16-row tiles of P
+  static constexpr int kWarpsPerMT = kWarps / MT;
+  static constexpr int NS = N / kWarpsPerMT;         // s_c: state columns per warp
+  // k-step of s_c at which S_prev is awaited and prefetched: halfway, later when the state is large (registers)
+  static constexpr int kPrefetchK = NS >= 128 ? Q / 16 - 2 : Q / 32;
+  static_assert(kPairs * kPSplit == kWarps && PW == 64, "unsupported (P, Q)");
+  static_assert(MT * kWarpsPerMT == kWarps && NS % 16 == 0, "unsupported (P, N)");
+  // Shared memory (bytes).
+  static constexpr int kB = 0;
+  static constexpr int kC = kB + Q * N * 2;
+  static constexpr int kX = kC + Q * N * 2;          // two buffers
+  static constexpr int kSb = kX + 2 * Q * P * 2;
+  static constexpr int kDt = kSb + P * N * 2;        // [kMaxHeadsPerCta][Q] f32
+  static constexpr int kCs = kDt + kMaxHeadsPerCta * Q * 4;
+  static constexpr int kWst = kCs + kMaxHeadsPerCta * Q * 4;
+  static constexpr int kWdt = kWst + Q * 4;
+  static constexpr int kTicket = kWdt + Q * 4;
+  static constexpr int kSmem = kTicket + 16;
+  static_assert(kSmem <= 227 * 1024, "shared memory over the per-block limit");
+};
+
+// Progress flags: relaxed GPU-scope accesses; the ordering comes from the fences around them (a writer
+// fences after a CTA barrier that follows every thread's state stores, as cooperative groups' grid sync
+// does; a reader fences after seeing the flag, before the barrier that releases the state loads).
+__device__ __forceinline__ unsigned ld_flag(const unsigned* p) {
+  unsigned v;
+  asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+__device__ __forceinline__ void st_flag(unsigned* p, unsigned v) {
+  asm volatile("st.relaxed.gpu.global.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
+}
+
+template <int P, int N, int Q>
+__global__ void __launch_bounds__(kThreads, 1)
+    ssd_chunk_scan_kernel(const SsdScanArgs a, int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket) {
+  using K = Cfg<P, N, Q>;
+  extern __shared__ __align__(128) unsigned char smem[];
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  int* s_ticket = reinterpret_cast<int*>(smem + K::kTicket);
+  if (tid == 0) *s_ticket = static_cast<int>(atomicAdd(ticket, 1u));
+  __syncthreads();
+  const int tile = *s_ticket;
+  const int c = tile / nhb, h0 = (tile % nhb) * k;
+  const int grp = h0 / static_cast<int>(a.H / a.G);
+  const int64_t t0 = static_cast<int64_t>(c) * Q;
+  const int valid = a.L - t0 < Q ? static_cast<int>(a.L - t0) : Q;
+  const bool last_chunk = c == nchunks - 1;
+  const size_t PN = static_cast<size_t>(P) * N;
+
+  const __nv_bfloat16* gx = static_cast<const __nv_bfloat16*>(a.x);
+  const __nv_bfloat16* gB = static_cast<const __nv_bfloat16*>(a.B);
+  const __nv_bfloat16* gC = static_cast<const __nv_bfloat16*>(a.C);
+  const uint32_t sB = smem_addr(smem + K::kB), sC = smem_addr(smem + K::kC), sX0 = smem_addr(smem + K::kX);
+  const uint32_t sSb = smem_addr(smem + K::kSb);
+  float* dts = reinterpret_cast<float*>(smem + K::kDt);
+  float* css = reinterpret_cast<float*>(smem + K::kCs);
+  float* wst = reinterpret_cast<float*>(smem + K::kWst);
+  float* wdt = reinterpret_cast<float*>(smem + K::kWdt);
+
+  // Rows past the end of the sequence are zero-filled: they contribute nothing (their dt is 0 too).
+  auto load_rows = [&](uint32_t dst, const __nv_bfloat16* src, int64_t ld, int cols) {
+    const int chunks = cols / 8;
+    for (int i = tid; i < Q * chunks; i += kThreads) {
+      const int r = i / chunks, ch = i % chunks;
+      const bool ok = r < valid;
+      const __nv_bfloat16* p = src + (ok ? (t0 + r) * ld : 0) + ch * 8;
+      const uint32_t off = cols == 128 ? swz<128>(r, ch * 8) : swz<64>(r, ch * 8);
+      cp_async16(dst + off, p, ok);
+    }
+  };
+  auto load_x = [&](int j) {
+    load_rows(sX0 + (j & 1) * (Q * P * 2), gx + static_cast<int64_t>(h0 + j) * P, a.ldx, P);
+  };
+  load_rows(sB, gB + static_cast<int64_t>(grp) * N, a.ldb, N);
+  load_rows(sC, gC + static_cast<int64_t>(grp) * N, a.ldc, N);
+  load_x(0);
+  cp_async_commit();
+
+  // dt and the within-chunk cumulative sums of dt*A: warp w handles head h0 + w.
+  if (warp < k) {
+    const int h = h0 + warp;
+    constexpr int TPL = Q / 32;
+    const float A = a.A[h], bias = a.dt_bias ? a.dt_bias[h] : 0.f;
+    const __nv_bfloat16* gdt = static_cast<const __nv_bfloat16*>(a.dt);
+    float d[TPL], run = 0.f;
+#pragma unroll
+    for (int i = 0; i < TPL; ++i) {
+      const int t = lane * TPL + i;
+      d[i] = t < valid ? discretize_dt(__bfloat162float(gdt[(t0 + t) * a.lddt + h]), bias, a.dt_softplus, a.dt_min, a.dt_max) : 0.f;
+      run += d[i] * A;
+    }
+    float incl = run;
+#pragma unroll
+    for (int o = 1; o < 32; o <<= 1) {
+      const float v = __shfl_up_sync(0xffffffffu, incl, o);
+      if (lane >= o) incl += v;
+    }
+    float cs = incl - run;
+#pragma unroll
+    for (int i = 0; i < TPL; ++i) {
+      const int t = lane * TPL + i;
+      cs += d[i] * A;
+      dts[warp * Q + t] = d[i];
+      css[warp * Q + t] = cs;
+    }
+  }
+  cp_async_wait<0>();
+  __syncthreads();
+
+  // Warp roles for y: row tiles i1 < i2 and columns [pw0, pw0 + 64).
+  const int gq = lane >> 2, q = lane & 3;
+  const int pair = warp % K::kPairs;
+  const int i1 = pair, i2 = K::RT - 1 - pair;
+  const int pw0 = (warp / K::kPairs) * K::PW;
+  // ldmatrix lane -> (row, col) offsets within a 16x16 tile, for the two operand patterns used below.
+  const int lr_a = (lane & 7) + ((lane >> 3) & 1) * 8, lc_a = (lane >> 4) * 8;  // rows split by lane bit 3
+  const int lr_b = (lane & 7) + (lane >> 4) * 8, lc_b = ((lane >> 3) & 1) * 8;   // rows split by lane bit 4
+
+  // G = C B^T, causal 16x16 blocks of this warp's two row tiles, as bf16 A-fragments.
+  uint32_t gfr[K::kGBlocks][4];
+#pragma unroll
+  for (int b = 0; b < K::kGBlocks; ++b) {
+    const bool first = b <= i1;
+    const int i = first ? i1 : i2, j = first ? b : b - i1 - 1;
+    float acc[2][4] = {};
+#pragma unroll
+    for (int ks = 0; ks < N / 16; ++ks) {
+      uint32_t af[4], bf[4];
+      ldmatrix_x4(sC + swz<N>(i * 16 + lr_a, ks * 16 + lc_a), af);
+      ldmatrix_x4(sB + swz<N>(j * 16 + lr_b, ks * 16 + lc_b), bf);
+      mma_bf16(acc[0], af, bf[0], bf[1]);
+      mma_bf16(acc[1], af, bf[2], bf[3]);
+    }
+    gfr[b][0] = pack_bf16(acc[0][0], acc[0][1]);
+    gfr[b][1] = pack_bf16(acc[0][2], acc[0][3]);
+    gfr[b][2] = pack_bf16(acc[1][0], acc[1][1]);
+    gfr[b][3] = pack_bf16(acc[1][2], acc[1][3]);
+  }
+
+  // s_c roles: P rows [mt*16, +16), state columns [ns0, ns0 + NS).
+  const int mt = warp % K::MT, ns0 = (warp / K::MT) * K::NS;
+  constexpr int NT = K::NS / 8;
+
+  for (int j = 0; j < k; ++j) {
+    const int h = h0 + j;
+    const uint32_t sX = sX0 + (j & 1) * (Q * P * 2);
+    unsigned char* pX = smem + K::kX + (j & 1) * (Q * P * 2);
+    cp_async_wait<0>();  // x of this head (issued halfway through the previous one)
+    unsigned flag = static_cast<unsigned>(c);
+    if (tid == 0 && c > 0) flag = ld_flag(flags + h);  // probe early; awaited halfway through a.
+    const float* cs = css + j * Q;
+    const float* dt = dts + j * Q;
+    if (tid < Q) {
+      const float v = cs[tid], d = dt[tid];
+      wst[tid] = __expf(cs[Q - 1] - v) * d;
+      wdt[tid] = __expf(cs[tid | 15] - v) * d;
+    }
+    __syncthreads();
+
+    // ---- a. s_c = x^T diag(wst) B, and S_prev prefetched halfway through ----
+    float accs[NT][4] = {};
+    float sp[NT][4];
+    const float* sprev = c == 0 ? (a.init_state ? a.init_state + h * PN : nullptr)
+                                : ring + (static_cast<size_t>(h) * 2 + ((c - 1) & 1)) * PN;
+#pragma unroll
+    for (int ks = 0; ks < Q / 16; ++ks) {
+      if (ks == K::kPrefetchK) {
+        if (tid == 0 && c > 0) {
+          while (flag < static_cast<unsigned>(c)) {
+            __nanosleep(32);
+            flag = ld_flag(flags + h);
+          }
+          __threadfence();
+        }
+        __syncthreads();  // S_prev is readable; every thread is past the copy-out of head j - 1
+        if (j + 1 < k) {
+          load_x(j + 1);  // into the buffer of head j - 1
+          cp_async_commit();
+        }
+#pragma unroll
+        for (int nt = 0; nt < NT; ++nt) {
+          const int p = mt * 16 + gq, n = ns0 + nt * 8 + 2 * q;
+          float2 v0 = make_float2(0.f, 0.f), v1 = v0;
+          if (sprev) {
+            v0 = __ldcg(reinterpret_cast<const float2*>(sprev + p * N + n));
+            v1 = __ldcg(reinterpret_cast<const float2*>(sprev + (p + 8) * N + n));
+          }
+          sp[nt][0] = v0.x, sp[nt][1] = v0.y, sp[nt][2] = v1.x, sp[nt][3] = v1.y;
+        }
+      }
+      uint32_t af[4];
+      ldmatrix_x4_trans(sX + swz<P>(ks * 16 + lr_b, mt * 16 + lc_b), af);
+      const float2 w0 = *reinterpret_cast<const float2*>(wst + ks * 16 + 2 * q);
+      const float2 w1 = *reinterpret_cast<const float2*>(wst + ks * 16 + 8 + 2 * q);
+      af[0] = pack_bf16(bf16_lo(af[0]) * w0.x, bf16_hi(af[0]) * w0.y);
+      af[1] = pack_bf16(bf16_lo(af[1]) * w0.x, bf16_hi(af[1]) * w0.y);
+      af[2] = pack_bf16(bf16_lo(af[2]) * w1.x, bf16_hi(af[2]) * w1.y);
+      af[3] = pack_bf16(bf16_lo(af[3]) * w1.x, bf16_hi(af[3]) * w1.y);
+#pragma unroll
+      for (int np = 0; np < NT / 2; ++np) {
+        uint32_t bf[4];
+        ldmatrix_x4_trans(sB + swz<N>(ks * 16 + lr_a, ns0 + np * 16 + lc_a), bf);
+        mma_bf16(accs[2 * np], af, bf[0], bf[1]);
+        mma_bf16(accs[2 * np + 1], af, bf[2], bf[3]);
+      }
+    }
+
+    // ---- b. S_c = exp(cs_end) S_prev + s_c -> ring slot c%2 (or the final state); bf16 S_prev -> smem ----
+    {
+      const float decay = __expf(cs[Q - 1]);
+      float* dst = last_chunk ? a.final_state + h * PN : ring + (static_cast<size_t>(h) * 2 + (c & 1)) * PN;
+#pragma unroll
+      for (int nt = 0; nt < NT; ++nt) {
+        const int p = mt * 16 + gq, n = ns0 + nt * 8 + 2 * q;
+        __stcg(reinterpret_cast<float2*>(dst + p * N + n),
+               make_float2(decay * sp[nt][0] + accs[nt][0], decay * sp[nt][1] + accs[nt][1]));
+        __stcg(reinterpret_cast<float2*>(dst + (p + 8) * N + n),
+               make_float2(decay * sp[nt][2] + accs[nt][2], decay * sp[nt][3] + accs[nt][3]));
+        *reinterpret_cast<uint32_t*>(smem + K::kSb + swz<N>(p, n)) = pack_bf16(sp[nt][0], sp[nt][1]);
+        *reinterpret_cast<uint32_t*>(smem + K::kSb + swz<N>(p + 8, n)) = pack_bf16(sp[nt][2], sp[nt][3]);
+      }
+    }
+    __syncthreads();  // S_c stored by every thread, bf16 S_prev complete
+    if (tid == 0 && !last_chunk) {
+      __threadfence();
+      st_flag(flags + h, static_cast<unsigned>(c + 1));
+    }
+
+    // ---- c. y = exp(cs_t) C S_prev^T ... ----
+    float accy[2][8][4] = {};
+#pragma unroll
+    for (int ks = 0; ks < N / 16; ++ks) {
+      uint32_t a1[4], a2[4];
+      ldmatrix_x4(sC + swz<N>(i1 * 16 + lr_a, ks * 16 + lc_a), a1);
+      ldmatrix_x4(sC + swz<N>(i2 * 16 + lr_a, ks * 16 + lc_a), a2);
+#pragma unroll
+      for (int np = 0; np < 4; ++np) {
+        uint32_t bf[4];
+        ldmatrix_x4(sSb + swz<N>(pw0 + np * 16 + lr_b, ks * 16 + lc_b), bf);
+        mma_bf16(accy[0][2 * np], a1, bf[0], bf[1]);
+        mma_bf16(accy[0][2 * np + 1], a1, bf[2], bf[3]);
+        mma_bf16(accy[1][2 * np], a2, bf[0], bf[1]);
+        mma_bf16(accy[1][2 * np + 1], a2, bf[2], bf[3]);
+      }
+    }
+#pragma unroll
+    for (int m = 0; m < 2; ++m) {
+      const int t = (m == 0 ? i1 : i2) * 16 + gq;
+      const float e0 = __expf(cs[t]), e1 = __expf(cs[t + 8]);
+#pragma unroll
+      for (int nt = 0; nt < 8; ++nt) {
+        accy[m][nt][0] *= e0, accy[m][nt][1] *= e0, accy[m][nt][2] *= e1, accy[m][nt][3] *= e1;
+      }
+    }
+
+    // ---- ... + (G o exp(cs_t - cs_s) dt_s, s <= t) x ----
+#pragma unroll
+    for (int b = 0; b < K::kGBlocks; ++b) {
+      const bool first = b <= i1;
+      const int i = first ? i1 : i2, jb = first ? b : b - i1 - 1;
+      const int ta = i * 16 + gq, tb = ta + 8;
+      const int sa = jb * 16 + 2 * q, sb = sa + 8;
+      uint32_t g4[4];
+      asm volatile("mov.b32 %0, %4;\n mov.b32 %1, %5;\n mov.b32 %2, %6;\n mov.b32 %3, %7;\n" : "=r"(g4[0]), "=r"(g4[1]), "=r"(g4[2]), "=r"(g4[3]) : "r"(gfr[b][0]), "r"(gfr[b][1]), "r"(gfr[b][2]), "r"(gfr[b][3]));
+      float m[8] = {bf16_lo(g4[0]), bf16_hi(g4[0]), bf16_lo(g4[1]), bf16_hi(g4[1]),
+                    bf16_lo(g4[2]), bf16_hi(g4[2]), bf16_lo(g4[3]), bf16_hi(g4[3])};
+      // (t, s) of m[0..7]: (ta,sa) (ta,sa+1) (tb,sa) (tb,sa+1) (ta,sb) (ta,sb+1) (tb,sb) (tb,sb+1)
+      if (jb < i) {
+        const float ref = cs[jb * 16 + 15];
+        const float ra = __expf(cs[ta] - ref), rb = __expf(cs[tb] - ref);
+        const float2 wa = *reinterpret_cast<const float2*>(wdt + sa);
+        const float2 wb = *reinterpret_cast<const float2*>(wdt + sb);
+        m[0] *= ra * wa.x, m[1] *= ra * wa.y, m[2] *= rb * wa.x, m[3] *= rb * wa.y;
+        m[4] *= ra * wb.x, m[5] *= ra * wb.y, m[6] *= rb * wb.x, m[7] *= rb * wb.y;
+      } else {
+        const int tt[8] = {ta, ta, tb, tb, ta, ta, tb, tb};
+        const int ss[8] = {sa, sa + 1, sa, sa + 1, sb, sb + 1, sb, sb + 1};
+#pragma unroll
+        for (int e = 0; e < 8; ++e) m[e] = ss[e] <= tt[e] ? m[e] * __expf(cs[tt[e]] - cs[ss[e]]) * dt[ss[e]] : 0.f;
+      }
+      const uint32_t af[4] = {pack_bf16(m[0], m[1]), pack_bf16(m[2], m[3]), pack_bf16(m[4], m[5]), pack_bf16(m[6], m[7])};
+#pragma unroll
+      for (int np = 0; np < 4; ++np) {
+        uint32_t bf[4];
+        ldmatrix_x4_trans(sX + swz<P>(jb * 16 + lr_a, pw0 + np * 16 + lc_a), bf);
+        if (first) {
+          mma_bf16(accy[0][2 * np], af, bf[0], bf[1]);
+          mma_bf16(accy[0][2 * np + 1], af, bf[2], bf[3]);
+        } else {
+          mma_bf16(accy[1][2 * np], af, bf[0], bf[1]);
+          mma_bf16(accy[1][2 * np + 1], af, bf[2], bf[3]);
+        }
+      }
+    }
+
+    // ---- ... + D x; stage y (bf16) through the x buffer; 16-byte stores ----
+    const float Dh = a.D ? a.D[h] : 0.f;
+#pragma unroll
+    for (int m = 0; m < 2; ++m) {
+      const int t = (m == 0 ? i1 : i2) * 16 + gq;
+#pragma unroll
+      for (int nt = 0; nt < 8; ++nt) {
+        const int p = pw0 + nt * 8 + 2 * q;
+        const uint32_t x0 = *reinterpret_cast<const uint32_t*>(pX + swz<P>(t, p));
+        const uint32_t x1 = *reinterpret_cast<const uint32_t*>(pX + swz<P>(t + 8, p));
+        accy[m][nt][0] += Dh * bf16_lo(x0), accy[m][nt][1] += Dh * bf16_hi(x0);
+        accy[m][nt][2] += Dh * bf16_lo(x1), accy[m][nt][3] += Dh * bf16_hi(x1);
+      }
+    }
+    __syncthreads();  // every warp is done reading x and S_prev of this head
+#pragma unroll
+    for (int m = 0; m < 2; ++m) {
+      const int t = (m == 0 ? i1 : i2) * 16 + gq;
+#pragma unroll
+      for (int nt = 0; nt < 8; ++nt) {
+        const int p = pw0 + nt * 8 + 2 * q;
+        *reinterpret_cast<uint32_t*>(pX + swz<P>(t, p)) = pack_bf16(accy[m][nt][0], accy[m][nt][1]);
+        *reinterpret_cast<uint32_t*>(pX + swz<P>(t + 8, p)) = pack_bf16(accy[m][nt][2], accy[m][nt][3]);
+      }
+    }
+    __syncthreads();
+    __nv_bfloat16* gy = static_cast<__nv_bfloat16*>(a.y) + static_cast<int64_t>(h) * P;
+    for (int idx = tid; idx < valid * (P / 8); idx += kThreads) {
+      const int r = idx / (P / 8), ch = idx % (P / 8);
+      *reinterpret_cast<uint4*>(gy + (t0 + r) * a.ldy + ch * 8) = *reinterpret_cast<const uint4*>(pX + swz<P>(r, ch * 8));
+    }
+  }
+}
+
+template <int P, int N, int Q>
+cudaError_t launch(const SsdScanArgs& a, cudaStream_t s) {
+  using K = Cfg<P, N, Q>;
+  static const cudaError_t attr =
+      cudaFuncSetAttribute(ssd_chunk_scan_kernel<P, N, Q>, cudaFuncAttributeMaxDynamicSharedMemorySize, K::kSmem);
+  if (attr != cudaSuccess) return attr;
+  const int64_t hpg = a.H / a.G;
+  int k = 1;
+  for (int d = kMaxHeadsPerCta; d >= 1; --d)
+    if (hpg % d == 0) {
+      k = d;
+      break;
+    }
+  const int nchunks = static_cast<int>((a.L + Q - 1) / Q);
+  const int nhb = static_cast<int>(a.H / k);
+  float* ring = static_cast<float*>(a.workspace);
+  unsigned* flags = reinterpret_cast<unsigned*>(ring + static_cast<size_t>(a.H) * 2 * P * N);
+  unsigned* ticket = flags + a.H;
+  if (cudaError_t e = cudaMemsetAsync(flags, 0, (a.H + 1) * sizeof(unsigned), s); e != cudaSuccess) return e;
+  ssd_chunk_scan_kernel<P, N, Q><<<nchunks * nhb, kThreads, K::kSmem, s>>>(a, k, nchunks, nhb, ring, flags, ticket);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+bool ssd_chunk_scan_supported(int64_t P, int64_t N) { return (P == 64 || P == 128) && (N == 64 || N == 128); }
+
+size_t ssd_chunk_scan_workspace_bytes(int64_t H, int64_t P, int64_t N) {
+  return static_cast<size_t>(H) * 2 * P * N * sizeof(float) + (H + 1) * sizeof(unsigned);
+}
+
+cudaError_t ssd_chunk_scan(const SsdScanArgs& a, cudaStream_t s) {
+  if (a.L <= 0) return cudaSuccess;
+  if (a.P == 64 && a.N == 128) return launch<64, 128, 256>(a, s);
+  if (a.P == 64 && a.N == 64) return launch<64, 64, 256>(a, s);
+  if (a.P == 128 && a.N == 128) return launch<128, 128, 128>(a, s);
+  if (a.P == 128 && a.N == 64) return launch<128, 64, 128>(a, s);
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace mambascope::kernels
