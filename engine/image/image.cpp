@@ -37,15 +37,19 @@ Image decode_image(std::span<const uint8_t> bytes, const std::string& name, cons
   const int len = static_cast<int>(bytes.size());
 
   // The header alone first: nothing is decoded for an image that would be refused.
-  int w = 0, h = 0, comp = 0;
-  if (!stbi_info_from_memory(data, len, &w, &h, &comp)) {
-    const std::string why = stbi_failure_reason() ? stbi_failure_reason() : "unknown";
-    if (why.find("0-pixel") != std::string::npos)
+  const detail::StbHeader hdr = detail::stbi_header(data, len);
+  if (!hdr.format)
+    throw Error("not a PNG, JPEG, BMP or GIF image (unknown signature)", name, {}, "convert the image to PNG or JPEG");
+  if (!hdr.ok) {
+    if (hdr.failure.find("0-pixel") != std::string::npos)
       throw Error("the image is empty (0×0 pixels)", name, {}, "pass an image with pixels");
-    throw Error("not a readable PNG, JPEG, BMP or GIF image (stb_image: " + why + ")", name, {},
-                "check that the file is a complete image; convert other formats to PNG");
+    throw Error(std::string("cannot read the ") + hdr.format + " header (stb_image: " + hdr.failure + ")", name, {},
+                "the file is truncated or corrupt; export it again");
   }
-  if (w <= 0 || h <= 0) throw Error("the image is empty (" + std::to_string(w) + "×" + std::to_string(h) + " pixels)", name);
+  const int w = hdr.width, h = hdr.height;
+  if (w <= 0 || h <= 0)
+    throw Error("the image is empty (" + std::to_string(w) + "×" + std::to_string(h) + " pixels)", name, {},
+                "pass an image with pixels");
   const int64_t pixels = static_cast<int64_t>(w) * h;
   if (pixels > options.max_pixels)
     throw Error("the image is " + std::to_string(w) + "×" + std::to_string(h) + " = " + std::to_string(pixels) +

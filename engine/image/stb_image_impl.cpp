@@ -40,4 +40,20 @@ void* stbi_realloc(void* p, size_t n) {
 
 void stbi_free(void* p) { std::free(p); }
 
+StbHeader stbi_header(const unsigned char* data, int len) {
+  stbi__context s{};
+  stbi__start_mem(&s, data, len);
+  StbHeader h;
+  int (*info)(stbi__context*, int*, int*, int*) = nullptr;
+  if (stbi__png_test(&s)) h.format = "PNG", info = stbi__png_info;
+  else if (stbi__jpeg_test(&s)) h.format = "JPEG", info = stbi__jpeg_info;
+  else if (stbi__bmp_test(&s)) h.format = "BMP", info = stbi__bmp_info;
+  else if (stbi__gif_test(&s)) h.format = "GIF", info = stbi__gif_info;
+  if (!info) return h;
+  stbi__g_failure_reason = nullptr;
+  h.ok = info(&s, &h.width, &h.height, &h.channels) != 0;
+  if (!h.ok) h.failure = stbi__g_failure_reason ? stbi__g_failure_reason : "unknown";
+  return h;
+}
+
 }  // namespace mambascope::detail

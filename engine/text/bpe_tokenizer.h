@@ -44,6 +44,8 @@ class BpeTokenizer : public Tokenizer {
 
   // The bytes token `id` decodes to (before the lossy UTF-8 step), empty for unknown ids.
   std::string token_bytes(int32_t id) const;
+  // The token that stands for the single byte `b` (every byte-level vocabulary has one per byte).
+  std::optional<int32_t> byte_token_id(uint8_t b) const { return token_id(byte_char_[b]); }
 
  private:
   BpeTokenizer() = default;
