@@ -1,6 +1,8 @@
 #include "engine/image/image.h"
 
+#include <cstdint>
 #include <cstring>
+#include <string>
 #include <memory>
 
 #include "engine/core/error.h"

@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <stdexcept>
 
 #include "engine/core/error.h"
 #include "engine/core/file.h"

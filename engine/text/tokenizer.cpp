@@ -1,5 +1,6 @@
 #include "engine/text/tokenizer.h"
 
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <string>
+#include <utility>
 
 #include "engine/image/image.h"
 #include "tests/image/image_goldens.h"
@@ -96,8 +98,8 @@ TEST_CASE("JPEG decoding stays within a few levels of libjpeg's", "[image]") {
   const auto d = test::diff_u8(test::sub_pixels(im, 0, 4), test::golden_values<uint8_t>("decode.shapes.sub"));
   REQUIRE(d.count > 0);
   INFO("max " << d.max << ", mean " << d.mean << ", differing " << d.off << " of " << d.count);
-  CHECK(d.max <= 24);
-  CHECK(d.mean <= 1.0);
+  CHECK(d.max <= 8);     // measured: 3 against Pillow 12.3 (libjpeg-turbo) and Pillow 9.4 (Debian's libjpeg)
+  CHECK(d.mean <= 0.05);  // measured: 0.002
 }
 
 TEST_CASE("gray and alpha images become RGB as PIL converts them", "[image]") {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "engine/image/resize.h"
 #include "tests/image/image_goldens.h"
 #include "tests/support.h"
