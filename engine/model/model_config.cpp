@@ -314,9 +314,10 @@ ModelConfig hovle_preset(const std::string& name, const std::string& pattern, bo
     e = {8, 2048, 16, 8, 8192, 1e-5, 10000.0, false, 1.0, 4096, ""};
     l = {24, 2048, 16, 8, 8192, 1e-5, 1e6, true, 2.0, 32768, ""};
     h.vocab = 92553;
-  } else {  // same structure, a few MB: 4 layers of width 64, 4 q heads / 2 kv heads of 16
-    e = {2, 64, 4, 2, 128, 1e-5, 10000.0, false, 1.0, 4096, ""};
-    l = {2, 64, 4, 2, 128, 1e-5, 1e6, true, 2.0, 256, ""};
+  } else {  // same structure, a few MB: 4 layers of width 128, 2 q heads / 1 kv head of 64 (a head dim the
+            // GPU kernels take, so the tiny models run on both backends)
+    e = {2, 128, 2, 1, 256, 1e-5, 10000.0, false, 1.0, 4096, ""};
+    l = {2, 128, 2, 1, 256, 1e-5, 1e6, true, 2.0, 256, ""};
     h.vocab = 4096;
     h.image_size = 56;  // 4x4 patches -> 2x2 = 4 image tokens per tile
     h.max_tiles = 4;
@@ -343,14 +344,14 @@ ModelConfig mlmamba_preset(const std::string& name, bool tiny) {
     m.llm.pad_vocab_size_multiple = 16;
     m.projector_hidden = 10240;
   } else {
-    m.dino = {56, 14, 32, 3, 2, 64, 4, true, true, 1e-6, 1};
-    m.siglip = {56, 14, 24, 3, 2, 48, 0, false, false, 1e-6, 1};
+    m.dino = {56, 14, 32, 3, 2, 64, 4, true, true, 1e-6, 1};       // head dim 16
+    m.siglip = {56, 14, 48, 3, 2, 96, 0, false, false, 1e-6, 1};   // head dim 24
     m.llm.d_model = 64;
     m.llm.n_layer = 2;
     m.llm.vocab_size = 4096;
     m.llm.pad_vocab_size_multiple = 16;
-    m.llm.ssm.headdim = 16;
-    m.llm.ssm.d_state = 16;
+    m.llm.ssm.headdim = 64;  // 2 heads of 64, d_state 64: sizes the GPU kernels take
+    m.llm.ssm.d_state = 64;
     m.llm.ssm.chunk_size = 8;
     m.projector_hidden = 256;
   }
