@@ -9,7 +9,8 @@
 //   O += P V   (wgmma with P from registers as bf16, V from shared memory N-major)
 // with the next tile's Q K^T issued before this tile's softmax waits (intra-warpgroup overlap: the tensor
 // cores work on S_{j+1} and P_j V_j while the warpgroup computes exponentials). KV tiles run from the last
-// (the only ones that need masking, causal or ragged end) to the first; CTAs run longest-first.
+// (the only ones that need masking, causal or ragged end) to the first; CTAs run in detail::tile_coord order
+// (one kv head at a time so its K/V stays in L2, longest tiles first).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 #include <cuda_bf16.h>
@@ -18,6 +19,7 @@
 #include <mutex>
 
 #include "kernels/attention.h"
+#include "kernels/attention_common.cuh"
 
 namespace mambascope::kernels {
 namespace {
@@ -77,6 +79,10 @@ template <int N>
 __device__ __forceinline__ void wgmma_wait() {
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 }
+// Named barriers (ids 1, 2) for the ping-pong schedule of the two consumer warpgroups.
+__device__ __forceinline__ void named_sync(int id) { asm volatile("bar.sync %0, 256;\n" ::"r"(id) : "memory"); }
+__device__ __forceinline__ void named_arrive(int id) { asm volatile("bar.arrive %0, 256;\n" ::"r"(id) : "memory"); }
+
 // Keeps the compiler from moving accumulator registers across the asynchronous wgmma issue/wait points.
 __device__ __forceinline__ void fence_regs(float (&d)[64]) {
 #pragma unroll
@@ -186,6 +192,9 @@ __device__ __forceinline__ void softmax_tile(float (&s)[64], float (&m)[2], floa
   }
 }
 
+// kPingpong: the consumer warpgroups take turns issuing their GEMMs (named barriers), so one warpgroup's
+// softmax runs while the other's GEMMs occupy the tensor cores (FlashAttention-3's inter-warpgroup overlap).
+template <bool kPingpong>
 __global__ void __launch_bounds__(kThreads, 1)
     flash_fwd_sm90_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                           const __grid_constant__ CUtensorMap tm_v, const Sm90Params p) {
@@ -197,12 +206,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   Barriers* bars = reinterpret_cast<Barriers*>(sV + kStages * kTileBytes);
 
   const int64_t m_tiles = (p.len_q + kBM - 1) / kBM;
-  const int64_t heads_total = int64_t{p.heads_q} * p.batch;
-  const int64_t bid = blockIdx.x;
-  const int64_t hb = bid % heads_total;
-  const int64_t m_tile = p.causal ? m_tiles - 1 - bid / heads_total : bid / heads_total;
-  const int h = static_cast<int>(hb % p.heads_q), b = static_cast<int>(hb / p.heads_q);
-  const int hk = h / (p.heads_q / p.heads_kv);
+  const detail::TileCoord tc = detail::tile_coord(blockIdx.x, m_tiles, p.heads_q, p.heads_kv, p.causal);
+  const int h = tc.h, b = tc.b, hk = tc.hk;
+  const int64_t m_tile = tc.m_tile;
   const int64_t m0 = m_tile * kBM;
   const int64_t offset = p.len_kv - p.len_q;
   int64_t n_end = p.len_kv;
@@ -264,13 +270,31 @@ __global__ void __launch_bounds__(kThreads, 1)
     return key0 + kBN > p.len_kv || (p.causal && key0 + kBN - 1 > m0 + 64 * cw + offset);
   };
 
+  // Ping-pong turns: warpgroup cw issues after bar.sync(1 + cw) and hands the turn to the other by bar.arrive;
+  // warpgroup 0 goes first. Both issue the same number of times (n_iters + 1); the very last hand-over is
+  // skipped so no arrival is left pending.
+  int turns_left = n_iters + 1;
+  auto turn_begin = [&] {
+    if constexpr (kPingpong) named_sync(1 + cw);
+  };
+  auto turn_end = [&] {
+    if constexpr (kPingpong) {
+      if (--turns_left > 0 || cw == 0) named_arrive(2 - cw);
+    }
+  };
+
   if (n_iters > 0) {
+    if constexpr (kPingpong) {
+      if (cw == 1) named_arrive(1);
+    }
     mbar_wait(&bars->q_full, 0);
     mbar_wait(&bars->k_full[0], 0);
+    turn_begin();
     fence_regs(s);
     wgmma_fence();
     issue_qk(s, q_wg, sK);
     wgmma_commit();
+    turn_end();
     wgmma_wait<0>();
     fence_regs(s);
     mbar_arrive(&bars->k_empty[0]);
@@ -282,14 +306,16 @@ __global__ void __launch_bounds__(kThreads, 1)
       const int n = n_last - it, st = it % kStages, prev = (it - 1) % kStages;
       const uint32_t ph = (it / kStages) & 1, ph_prev = ((it - 1) / kStages) & 1;
       mbar_wait(&bars->k_full[st], ph);
+      mbar_wait(&bars->v_full[prev], ph_prev);
+      turn_begin();
       fence_regs(s);
       fence_regs(o);
       wgmma_fence();
       issue_qk(s, q_wg, sK + st * kTileBytes);
       wgmma_commit();
-      mbar_wait(&bars->v_full[prev], ph_prev);
       issue_pv(o, pf, sV + prev * kTileBytes);
       wgmma_commit();
+      turn_end();
       wgmma_wait<1>();  // S of this tile is ready; P V of the previous tile may still run
       fence_regs(s);
       mbar_arrive(&bars->k_empty[st]);
@@ -307,10 +333,12 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     const int last = (n_iters - 1) % kStages;
     mbar_wait(&bars->v_full[last], ((n_iters - 1) / kStages) & 1);
+    turn_begin();
     fence_regs(o);
     wgmma_fence();
     issue_pv(o, pf, sV + last * kTileBytes);
     wgmma_commit();
+    turn_end();
     wgmma_wait<0>();
     fence_regs(o);
     mbar_arrive(&bars->v_empty[last]);
@@ -378,7 +406,9 @@ cudaError_t attention_prefill_sm90(const AttentionArgs& a, cudaStream_t s) {
   static std::once_flag once;
   static cudaError_t attr = cudaSuccess;
   std::call_once(once, [] {
-    attr = cudaFuncSetAttribute(flash_fwd_sm90_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
+    attr = cudaFuncSetAttribute(flash_fwd_sm90_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
+    if (attr == cudaSuccess)
+      attr = cudaFuncSetAttribute(flash_fwd_sm90_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
   });
   if (attr != cudaSuccess) return attr;
   Sm90Params p;
@@ -393,7 +423,10 @@ cudaError_t attention_prefill_sm90(const AttentionArgs& a, cudaStream_t s) {
   p.o_head_stride = a.o_head_stride;
   p.scale_log2 = a.scale * 1.4426950408889634f;
   p.causal = a.causal;
-  flash_fwd_sm90_kernel<<<static_cast<unsigned>(blocks), kThreads, kSmemBytes, s>>>(tq, tk, tv, p);
+  if (a.kernel == AttentionKernel::WgmmaPingpong)
+    flash_fwd_sm90_kernel<true><<<static_cast<unsigned>(blocks), kThreads, kSmemBytes, s>>>(tq, tk, tv, p);
+  else
+    flash_fwd_sm90_kernel<false><<<static_cast<unsigned>(blocks), kThreads, kSmemBytes, s>>>(tq, tk, tv, p);
   return cudaGetLastError();
 }
 

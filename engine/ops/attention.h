@@ -12,7 +12,8 @@
 
 namespace mambascope::ops {
 
-enum class AttentionKernel { Auto, Mma, Wgmma };
+// Auto: the wgmma kernel for head_dim 128 on Hopper, else the mma.sync kernel; the others force one (tests, bench).
+enum class AttentionKernel { Auto, Mma, Wgmma, WgmmaPingpong };
 
 struct AttentionOptions {
   bool causal = true;
