@@ -65,7 +65,6 @@ enum class AttentionKernel : int {
   Auto = 0,      // wgmma for head_dim 128 on sm_90, else the mma.sync kernel
   Mma = 1,       // FlashAttention-2 style mma.sync kernel, head_dim 64, 72 (padded to 80) or 128
   Wgmma = 2,     // Hopper: TMA + wgmma, warp-specialised producer, 2 consumer warpgroups (head_dim 128)
-  WgmmaPingpong = 3,  // the same with the consumer warpgroups taking turns on the tensor cores
 };
 struct AttentionArgs {
   int batch = 0, heads_q = 0, heads_kv = 0, head_dim = 0;

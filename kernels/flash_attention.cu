@@ -248,8 +248,7 @@ bool attention_prefill_supported(const AttentionArgs& a, AttentionKernel k) {
   switch (k) {
     case AttentionKernel::Auto: return mma;
     case AttentionKernel::Mma: return mma;
-    case AttentionKernel::Wgmma:
-    case AttentionKernel::WgmmaPingpong: return wgmma;
+    case AttentionKernel::Wgmma: return wgmma;
   }
   return false;
 }
@@ -267,10 +266,7 @@ cudaError_t attention_prefill(const AttentionArgs& a, cudaStream_t s) {
   AttentionKernel k = a.kernel;
   if (k == AttentionKernel::Auto)
     k = attention_prefill_supported(a, AttentionKernel::Wgmma) ? AttentionKernel::Wgmma : AttentionKernel::Mma;
-  if (k == AttentionKernel::Mma) return attention_prefill_mma(a, s);
-  AttentionArgs b = a;
-  b.kernel = k;
-  return attention_prefill_sm90(b, s);
+  return k == AttentionKernel::Wgmma ? attention_prefill_sm90(a, s) : attention_prefill_mma(a, s);
 }
 
 }  // namespace mambascope::kernels

@@ -79,10 +79,6 @@ template <int N>
 __device__ __forceinline__ void wgmma_wait() {
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
 }
-// Named barriers (ids 1, 2) for the ping-pong schedule of the two consumer warpgroups.
-__device__ __forceinline__ void named_sync(int id) { asm volatile("bar.sync %0, 256;\n" ::"r"(id) : "memory"); }
-__device__ __forceinline__ void named_arrive(int id) { asm volatile("bar.arrive %0, 256;\n" ::"r"(id) : "memory"); }
-
 // Keeps the compiler from moving accumulator registers across the asynchronous wgmma issue/wait points.
 __device__ __forceinline__ void fence_regs(float (&d)[64]) {
 #pragma unroll
@@ -192,9 +188,6 @@ __device__ __forceinline__ void softmax_tile(float (&s)[64], float (&m)[2], floa
   }
 }
 
-// kPingpong: the consumer warpgroups take turns issuing their GEMMs (named barriers), so one warpgroup's
-// softmax runs while the other's GEMMs occupy the tensor cores (FlashAttention-3's inter-warpgroup overlap).
-template <bool kPingpong>
 __global__ void __launch_bounds__(kThreads, 1)
     flash_fwd_sm90_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
                           const __grid_constant__ CUtensorMap tm_v, const Sm90Params p) {
@@ -270,31 +263,13 @@ __global__ void __launch_bounds__(kThreads, 1)
     return key0 + kBN > p.len_kv || (p.causal && key0 + kBN - 1 > m0 + 64 * cw + offset);
   };
 
-  // Ping-pong turns: warpgroup cw issues after bar.sync(1 + cw) and hands the turn to the other by bar.arrive;
-  // warpgroup 0 goes first. Both issue the same number of times (n_iters + 1); the very last hand-over is
-  // skipped so no arrival is left pending.
-  int turns_left = n_iters + 1;
-  auto turn_begin = [&] {
-    if constexpr (kPingpong) named_sync(1 + cw);
-  };
-  auto turn_end = [&] {
-    if constexpr (kPingpong) {
-      if (--turns_left > 0 || cw == 0) named_arrive(2 - cw);
-    }
-  };
-
   if (n_iters > 0) {
-    if constexpr (kPingpong) {
-      if (cw == 1) named_arrive(1);
-    }
     mbar_wait(&bars->q_full, 0);
     mbar_wait(&bars->k_full[0], 0);
-    turn_begin();
     fence_regs(s);
     wgmma_fence();
     issue_qk(s, q_wg, sK);
     wgmma_commit();
-    turn_end();
     wgmma_wait<0>();
     fence_regs(s);
     mbar_arrive(&bars->k_empty[0]);
@@ -307,7 +282,6 @@ __global__ void __launch_bounds__(kThreads, 1)
       const uint32_t ph = (it / kStages) & 1, ph_prev = ((it - 1) / kStages) & 1;
       mbar_wait(&bars->k_full[st], ph);
       mbar_wait(&bars->v_full[prev], ph_prev);
-      turn_begin();
       fence_regs(s);
       fence_regs(o);
       wgmma_fence();
@@ -315,7 +289,6 @@ __global__ void __launch_bounds__(kThreads, 1)
       wgmma_commit();
       issue_pv(o, pf, sV + prev * kTileBytes);
       wgmma_commit();
-      turn_end();
       wgmma_wait<1>();  // S of this tile is ready; P V of the previous tile may still run
       fence_regs(s);
       mbar_arrive(&bars->k_empty[st]);
@@ -333,12 +306,10 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     const int last = (n_iters - 1) % kStages;
     mbar_wait(&bars->v_full[last], ((n_iters - 1) / kStages) & 1);
-    turn_begin();
     fence_regs(o);
     wgmma_fence();
     issue_pv(o, pf, sV + last * kTileBytes);
     wgmma_commit();
-    turn_end();
     wgmma_wait<0>();
     fence_regs(o);
     mbar_arrive(&bars->v_empty[last]);
@@ -406,9 +377,7 @@ cudaError_t attention_prefill_sm90(const AttentionArgs& a, cudaStream_t s) {
   static std::once_flag once;
   static cudaError_t attr = cudaSuccess;
   std::call_once(once, [] {
-    attr = cudaFuncSetAttribute(flash_fwd_sm90_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
-    if (attr == cudaSuccess)
-      attr = cudaFuncSetAttribute(flash_fwd_sm90_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
+    attr = cudaFuncSetAttribute(flash_fwd_sm90_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
   });
   if (attr != cudaSuccess) return attr;
   Sm90Params p;
@@ -423,10 +392,7 @@ cudaError_t attention_prefill_sm90(const AttentionArgs& a, cudaStream_t s) {
   p.o_head_stride = a.o_head_stride;
   p.scale_log2 = a.scale * 1.4426950408889634f;
   p.causal = a.causal;
-  if (a.kernel == AttentionKernel::WgmmaPingpong)
-    flash_fwd_sm90_kernel<true><<<static_cast<unsigned>(blocks), kThreads, kSmemBytes, s>>>(tq, tk, tv, p);
-  else
-    flash_fwd_sm90_kernel<false><<<static_cast<unsigned>(blocks), kThreads, kSmemBytes, s>>>(tq, tk, tv, p);
+  flash_fwd_sm90_kernel<<<static_cast<unsigned>(blocks), kThreads, kSmemBytes, s>>>(tq, tk, tv, p);
   return cudaGetLastError();
 }
 

@@ -2,7 +2,9 @@
 // the logits in `work` (f32, L2-resident). Passes: copy (+ repetition penalty), temperature, top-k as a
 // 4-round 8-bit radix select on order-preserving keys (integer counts), top-p as the same radix descent on
 // 2^-32 fixed-point probability mass (u64 sums, exact and order independent), Gumbel-max argmax. All float
-// steps come from sampling_math.h so that engine/ops/cpu/sampling.cpp picks the same token.
+// steps come from sampling_math.h so that engine/ops/cpu/sampling.cpp picks the same token. Histogram updates
+// are aggregated per warp (lanes with the same bin add once), since logits of similar size share the top key
+// byte and plain shared atomics would serialise the block on two or three bins.
 #include "kernels/attention.h"
 #include "kernels/attention_common.cuh"
 #include "kernels/sampling_math.h"
@@ -11,7 +13,7 @@ namespace mambascope::kernels {
 namespace {
 
 namespace sm = sampling_math;
-constexpr int kThreads = 512;
+constexpr int kThreads = 1024;
 
 struct Best {
   float v;
@@ -63,43 +65,20 @@ __device__ float block_max(float v, float* red) {
   return detail::warp_max(v);
 }
 
-// Histogram updates through a per-thread direct-mapped cache of 4 bins: logits of similar size share the top
-// key byte, so plain shared atomics would serialise the whole block on two or three bins; the cache turns
-// ~90 updates per thread into at most a handful of atomics.
-struct BinCache {
-  static constexpr int kSlots = 4;
-  int tag[kSlots];
-  uint32_t cnt[kSlots];
-  uint64_t mass[kSlots];
-  __device__ __forceinline__ BinCache() {
-#pragma unroll
-    for (int e = 0; e < kSlots; ++e) tag[e] = -1, cnt[e] = 0, mass[e] = 0;
+// Adds the lanes' entries to the histograms, one atomic per distinct bin of the warp. All 32 lanes must call it
+// (bin 256 = nothing to add). w < 2^33 is split so that 32 lanes' sums fit in 32 bits.
+__device__ __forceinline__ void warp_hist_add(int bin, uint64_t w, uint32_t* count, unsigned long long* mass) {
+  const unsigned peers = __match_any_sync(0xffffffffu, bin);
+  const bool leader = (threadIdx.x & 31) == __ffs(peers) - 1;
+  if (mass) {
+    const unsigned hi = __reduce_add_sync(peers, static_cast<unsigned>(w >> 16));
+    const unsigned lo = __reduce_add_sync(peers, static_cast<unsigned>(w & 0xffffu));
+    if (leader && bin < 256) atomicAdd(&mass[bin], (static_cast<unsigned long long>(hi) << 16) + lo);
   }
-  __device__ __forceinline__ void flush(int e, uint32_t* count, unsigned long long* hist_mass) {
-    if (tag[e] >= 0) {
-      atomicAdd(&count[tag[e]], cnt[e]);
-      if (hist_mass && mass[e]) atomicAdd(&hist_mass[tag[e]], static_cast<unsigned long long>(mass[e]));
-    }
-  }
-  __device__ __forceinline__ void add(int bin, uint64_t w, uint32_t* count, unsigned long long* hist_mass) {
-#pragma unroll
-    for (int e = 0; e < kSlots; ++e)
-      if (e == (bin & (kSlots - 1))) {
-        if (tag[e] != bin) {
-          flush(e, count, hist_mass);
-          tag[e] = bin, cnt[e] = 0, mass[e] = 0;
-        }
-        ++cnt[e];
-        mass[e] += w;
-      }
-  }
-  __device__ __forceinline__ void flush_all(uint32_t* count, unsigned long long* hist_mass) {
-#pragma unroll
-    for (int e = 0; e < kSlots; ++e) flush(e, count, hist_mass);
-  }
-};
+  if (leader && bin < 256) atomicAdd(&count[bin], static_cast<uint32_t>(__popc(peers)));
+}
 
-__global__ void __launch_bounds__(kThreads, 1) sample_kernel(const SamplingArgs a) {
+__global__ void __launch_bounds__(kThreads) sample_kernel(const SamplingArgs a) {
   __shared__ uint32_t count[256];
   __shared__ unsigned long long mass[256];
   __shared__ float sv[32];
@@ -109,6 +88,7 @@ __global__ void __launch_bounds__(kThreads, 1) sample_kernel(const SamplingArgs 
   __shared__ uint64_t s_above;
   const int row = blockIdx.x;
   const int64_t V = a.vocab;
+  const int64_t v_round = (V + kThreads - 1) / kThreads * kThreads;  // every lane runs the same iterations
   const uint64_t step = a.step_dev ? static_cast<uint64_t>(*a.step_dev) : a.step;
   float* y = a.work + row * V;
   auto logit = [&](int64_t i) -> float {
@@ -142,12 +122,14 @@ __global__ void __launch_bounds__(kThreads, 1) sample_kernel(const SamplingArgs 
     for (int shift = 24; shift >= 0; shift -= 8) {
       for (int b = threadIdx.x; b < 256; b += kThreads) count[b] = 0;
       __syncthreads();
-      BinCache cache;
-      for (int64_t i = threadIdx.x; i < V; i += kThreads) {
-        const uint32_t key = sm::order_key(y[i]);
-        if ((key & mask) == prefix) cache.add(static_cast<int>((key >> shift) & 255u), 0, count, nullptr);
+      for (int64_t i = threadIdx.x; i < v_round; i += kThreads) {
+        int bin = 256;
+        if (i < V) {
+          const uint32_t key = sm::order_key(y[i]);
+          if ((key & mask) == prefix) bin = static_cast<int>((key >> shift) & 255u);
+        }
+        warp_hist_add(bin, 0, count, nullptr);
       }
-      cache.flush_all(count, nullptr);
       __syncthreads();
       if (threadIdx.x == 0) {
         uint32_t cum = 0;
@@ -186,13 +168,18 @@ __global__ void __launch_bounds__(kThreads, 1) sample_kernel(const SamplingArgs 
     for (int shift = 24; shift >= 0; shift -= 8) {
       for (int b = threadIdx.x; b < 256; b += kThreads) count[b] = 0, mass[b] = 0;
       __syncthreads();
-      BinCache cache;
-      for (int64_t i = threadIdx.x; i < V; i += kThreads) {
-        const uint32_t key = sm::order_key(y[i]);
-        if (key >= kth && (key & mask) == prefix)
-          cache.add(static_cast<int>((key >> shift) & 255u), sm::fixed_weight(sm::sub_(y[i], ymax)), count, mass);
+      for (int64_t i = threadIdx.x; i < v_round; i += kThreads) {
+        int bin = 256;
+        uint64_t w = 0;
+        if (i < V) {
+          const uint32_t key = sm::order_key(y[i]);
+          if (key >= kth && (key & mask) == prefix) {
+            bin = static_cast<int>((key >> shift) & 255u);
+            w = sm::fixed_weight(sm::sub_(y[i], ymax));
+          }
+        }
+        warp_hist_add(bin, w, count, mass);
       }
-      cache.flush_all(count, mass);
       __syncthreads();
       if (threadIdx.x == 0) {
         uint64_t cum = above, chosen_above = above;

@@ -88,6 +88,7 @@ void add_peer_notes(OpBenchCase& c, const std::map<int64_t, nlohmann::json>& pee
     c.notes["peer_GBps"] = b;
     c.notes["peer_backend"] = j.value("best", std::string());
   }
+  if (j.contains("summary")) c.notes["peer_backends"] = j["summary"].get<std::string>();
   if (j.contains("default_ms")) {
     char b[64];
     std::snprintf(b, sizeof b, "%.5f", j["default_ms"].get<double>());
@@ -108,12 +109,9 @@ std::vector<OpBenchCase> prefill_cases(const OpBenchArgs& a) {
   const std::string kname = a.param_str("kernel", "auto");
   ops::AttentionOptions opt;
   opt.causal = causal;
-  opt.kernel = kname == "mma"        ? ops::AttentionKernel::Mma
-               : kname == "wgmma"    ? ops::AttentionKernel::Wgmma
-               : kname == "wgmma-pp" ? ops::AttentionKernel::WgmmaPingpong
-                                     : ops::AttentionKernel::Auto;
-  if (kname != "auto" && kname != "mma" && kname != "wgmma" && kname != "wgmma-pp")
-    throw Error("unknown kernel '" + kname + "'", "bench-op", "--param kernel", "use auto, mma, wgmma or wgmma-pp");
+  opt.kernel = kname == "mma" ? ops::AttentionKernel::Mma : kname == "wgmma" ? ops::AttentionKernel::Wgmma : ops::AttentionKernel::Auto;
+  if (kname != "auto" && kname != "mma" && kname != "wgmma")
+    throw Error("unknown kernel '" + kname + "'", "bench-op", "--param kernel", "use auto, mma or wgmma");
   const std::vector<int64_t> lens = lens_or(a, kLongLens);
   std::map<int64_t, nlohmann::json> peer;
   if (a.param_str("peer", "") == "torch") peer = torch_peer(a, "prefill", lens, hq, hkv, d, batch, causal);
@@ -355,7 +353,7 @@ std::vector<OpBenchCase> linear_lm_cases(const OpBenchArgs& a) {
 
 void register_attention_op_benches() {
   register_op_bench("attention_prefill",
-                    "flash-attention prefill (--param heads=16 kv_heads=8 headdim=128 causal=1 batch=1 kernel=auto|mma|wgmma|wgmma-pp "
+                    "flash-attention prefill (--param heads=16 kv_heads=8 headdim=128 causal=1 batch=1 kernel=auto|mma|wgmma "
                     "peer=torch; --len = tokens)",
                     prefill_cases);
   register_op_bench("attention_decode",

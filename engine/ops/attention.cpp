@@ -80,10 +80,9 @@ void attention_prefill(const Tensor& q, const Tensor& k, const Tensor& v, Tensor
   a.o_batch_stride = o.stride(0), a.o_row_stride = o.stride(1), a.o_head_stride = o.stride(2);
   a.scale = scale;
   a.causal = opt.causal;
-  a.kernel = opt.kernel == AttentionKernel::Mma             ? kernels::AttentionKernel::Mma
-             : opt.kernel == AttentionKernel::Wgmma         ? kernels::AttentionKernel::Wgmma
-             : opt.kernel == AttentionKernel::WgmmaPingpong ? kernels::AttentionKernel::WgmmaPingpong
-                                                            : kernels::AttentionKernel::Auto;
+  a.kernel = opt.kernel == AttentionKernel::Mma     ? kernels::AttentionKernel::Mma
+             : opt.kernel == AttentionKernel::Wgmma ? kernels::AttentionKernel::Wgmma
+                                                    : kernels::AttentionKernel::Auto;
   if (!kernels::attention_prefill_supported(a, a.kernel))
     throw Error("no attention kernel for head_dim " + std::to_string(D) + " with these strides (" + q.describe() + ")", op, "q",
                 "head_dim must be a multiple of 8 and <= 128 (the wgmma kernel: 128), strides multiples of 8 elements");
