@@ -2,9 +2,7 @@
 // the logits in `work` (f32, L2-resident). Passes: copy (+ repetition penalty), temperature, top-k as a
 // 4-round 8-bit radix select on order-preserving keys (integer counts), top-p as the same radix descent on
 // 2^-32 fixed-point probability mass (u64 sums, exact and order independent), Gumbel-max argmax. All float
-// steps come from sampling_math.h so that engine/ops/cpu/sampling.cpp picks the same token. Histogram updates
-// are aggregated per warp (lanes with the same bin add once), since logits of similar size share the top key
-// byte and plain shared atomics would serialise the block on two or three bins.
+// steps come from sampling_math.h so that engine/ops/cpu/sampling.cpp picks the same token.
 #include "kernels/attention.h"
 #include "kernels/attention_common.cuh"
 #include "kernels/sampling_math.h"
@@ -65,19 +63,6 @@ __device__ float block_max(float v, float* red) {
   return detail::warp_max(v);
 }
 
-// Adds the lanes' entries to the histograms, one atomic per distinct bin of the warp. All 32 lanes must call it
-// (bin 256 = nothing to add). w < 2^33 is split so that 32 lanes' sums fit in 32 bits.
-__device__ __forceinline__ void warp_hist_add(int bin, uint64_t w, uint32_t* count, unsigned long long* mass) {
-  const unsigned peers = __match_any_sync(0xffffffffu, bin);
-  const bool leader = (threadIdx.x & 31) == __ffs(peers) - 1;
-  if (mass) {
-    const unsigned hi = __reduce_add_sync(peers, static_cast<unsigned>(w >> 16));
-    const unsigned lo = __reduce_add_sync(peers, static_cast<unsigned>(w & 0xffffu));
-    if (leader && bin < 256) atomicAdd(&mass[bin], (static_cast<unsigned long long>(hi) << 16) + lo);
-  }
-  if (leader && bin < 256) atomicAdd(&count[bin], static_cast<uint32_t>(__popc(peers)));
-}
-
 __global__ void __launch_bounds__(kThreads) sample_kernel(const SamplingArgs a) {
   __shared__ uint32_t count[256];
   __shared__ unsigned long long mass[256];
@@ -88,7 +73,6 @@ __global__ void __launch_bounds__(kThreads) sample_kernel(const SamplingArgs a) 
   __shared__ uint64_t s_above;
   const int row = blockIdx.x;
   const int64_t V = a.vocab;
-  const int64_t v_round = (V + kThreads - 1) / kThreads * kThreads;  // every lane runs the same iterations
   const uint64_t step = a.step_dev ? static_cast<uint64_t>(*a.step_dev) : a.step;
   float* y = a.work + row * V;
   auto logit = [&](int64_t i) -> float {
@@ -122,13 +106,9 @@ __global__ void __launch_bounds__(kThreads) sample_kernel(const SamplingArgs a) 
     for (int shift = 24; shift >= 0; shift -= 8) {
       for (int b = threadIdx.x; b < 256; b += kThreads) count[b] = 0;
       __syncthreads();
-      for (int64_t i = threadIdx.x; i < v_round; i += kThreads) {
-        int bin = 256;
-        if (i < V) {
-          const uint32_t key = sm::order_key(y[i]);
-          if ((key & mask) == prefix) bin = static_cast<int>((key >> shift) & 255u);
-        }
-        warp_hist_add(bin, 0, count, nullptr);
+      for (int64_t i = threadIdx.x; i < V; i += kThreads) {
+        const uint32_t key = sm::order_key(y[i]);
+        if ((key & mask) == prefix) atomicAdd(&count[(key >> shift) & 255u], 1u);
       }
       __syncthreads();
       if (threadIdx.x == 0) {
@@ -168,17 +148,13 @@ __global__ void __launch_bounds__(kThreads) sample_kernel(const SamplingArgs a) 
     for (int shift = 24; shift >= 0; shift -= 8) {
       for (int b = threadIdx.x; b < 256; b += kThreads) count[b] = 0, mass[b] = 0;
       __syncthreads();
-      for (int64_t i = threadIdx.x; i < v_round; i += kThreads) {
-        int bin = 256;
-        uint64_t w = 0;
-        if (i < V) {
-          const uint32_t key = sm::order_key(y[i]);
-          if (key >= kth && (key & mask) == prefix) {
-            bin = static_cast<int>((key >> shift) & 255u);
-            w = sm::fixed_weight(sm::sub_(y[i], ymax));
-          }
+      for (int64_t i = threadIdx.x; i < V; i += kThreads) {
+        const uint32_t key = sm::order_key(y[i]);
+        if (key >= kth && (key & mask) == prefix) {
+          const uint32_t bin = (key >> shift) & 255u;
+          atomicAdd(&count[bin], 1u);
+          atomicAdd(&mass[bin], static_cast<unsigned long long>(sm::fixed_weight(sm::sub_(y[i], ymax))));
         }
-        warp_hist_add(bin, w, count, mass);
       }
       __syncthreads();
       if (threadIdx.x == 0) {
