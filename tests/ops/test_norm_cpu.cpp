@@ -24,11 +24,8 @@ std::vector<double> naive_norm(bool layer, const std::vector<float>& x, int64_t 
   }
   return y;
 }
-double max_diff(const std::vector<float>& a, const std::vector<double>& b) {
-  double m = 0;
-  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
-  return m;
-}
+// The double-precision reference rounded to f32 (1e-7 relative: far inside the tolerances below).
+std::vector<float> to_f32(const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); }
 }  // namespace
 
 TEST_CASE("cpu rms norm and layer norm match the formulas", "[ops][norm]") {
@@ -39,11 +36,11 @@ TEST_CASE("cpu rms norm and layer norm match the formulas", "[ops][norm]") {
     Tensor y = Tensor::zeros({3, D}, DType::F32);
     ops::rms_norm(x, w, y, 1e-5f);
     // f32 sums of up to 2048 terms: relative error ~1e-6 of values of order 1..10.
-    CHECK(max_diff(y.to_f32_vector(), naive_norm(false, xv, D, wv, nullptr, 1e-5)) < 1e-4);
+    CHECK(test::max_abs_diff(y.to_f32_vector(), to_f32(naive_norm(false, xv, D, wv, nullptr, 1e-5))) < 1e-4);
     ops::layer_norm(x, w, b, y, 1e-6f);
-    CHECK(max_diff(y.to_f32_vector(), naive_norm(true, xv, D, wv, &bv, 1e-6)) < 1e-4);
+    CHECK(test::max_abs_diff(y.to_f32_vector(), to_f32(naive_norm(true, xv, D, wv, &bv, 1e-6))) < 1e-4);
     ops::layer_norm(x, w, Tensor(), y, 1e-6f);
-    CHECK(max_diff(y.to_f32_vector(), naive_norm(true, xv, D, wv, nullptr, 1e-6)) < 1e-4);
+    CHECK(test::max_abs_diff(y.to_f32_vector(), to_f32(naive_norm(true, xv, D, wv, nullptr, 1e-6))) < 1e-4);
   }
 }
 
@@ -61,11 +58,11 @@ TEST_CASE("cpu add rms norm updates the residual stream and normalises it", "[op
     std::vector<float> want(r0.size());
     for (size_t i = 0; i < want.size(); ++i) want[i] = rdt == DType::BF16 ? round_bf16(r0[i] + xb[i]) : r0[i] + xb[i];
     CHECK(r.to_f32_vector() == want);  // stored rounded to the residual's dtype
-    CHECK(max_diff(y.to_f32_vector(), naive_norm(false, want, D, wv, nullptr, 1e-6)) < 1e-5);
+    CHECK(test::max_abs_diff(y.to_f32_vector(), to_f32(naive_norm(false, want, D, wv, nullptr, 1e-6))) < 1e-5);
     // first block: the residual is overwritten with x.
     ops::add_rms_norm(x, r, w, y, 1e-6f, true);
     CHECK(r.to_f32_vector() == xb);
-    CHECK(max_diff(y.to_f32_vector(), naive_norm(false, xb, D, wv, nullptr, 1e-6)) < 1e-5);
+    CHECK(test::max_abs_diff(y.to_f32_vector(), to_f32(naive_norm(false, xb, D, wv, nullptr, 1e-6))) < 1e-5);
   }
 }
 
