@@ -1,7 +1,5 @@
 #include "engine/ops/linear.h"
 
-#include <cmath>
-
 #include "engine/core/cuda.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/common.h"
