@@ -50,6 +50,27 @@ __device__ __forceinline__ float block_sum(float v, float* red) {
   return warp_sum(v);
 }
 
+// Work order of the prefill kernels: block index -> (batch, q head, m tile). Batch and kv head outermost, so
+// the CTAs in flight stream one kv head's K and V (which then stays in L2 instead of every head's K/V being
+// re-read from DRAM by CTAs that drifted apart); the q heads of a GQA group innermost (they read the same
+// tiles at the same time); m tiles longest-first when causal, so the grid ends on short tiles.
+struct TileCoord {
+  int b, h, hk;
+  int64_t m_tile;
+};
+__device__ __forceinline__ TileCoord tile_coord(int64_t bid, int64_t m_tiles, int heads_q, int heads_kv, bool causal) {
+  const int group = heads_q / heads_kv;
+  const int g = static_cast<int>(bid % group);
+  const int64_t rest = bid / group;
+  const int64_t m = rest % m_tiles, bh = rest / m_tiles;
+  TileCoord c;
+  c.hk = static_cast<int>(bh % heads_kv);
+  c.b = static_cast<int>(bh / heads_kv);
+  c.h = c.hk * group + g;
+  c.m_tile = causal ? m_tiles - 1 - m : m;
+  return c;
+}
+
 __host__ __device__ __forceinline__ bool aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
 
 }  // namespace mambascope::kernels::detail

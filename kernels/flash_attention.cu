@@ -7,7 +7,7 @@
 // mma.m16n8k16 (bf16 -> f32), causal / length masking only on tiles that cross the diagonal or the end,
 // online softmax in base 2 on the accumulator fragments, P re-packed to bf16 in registers as the A
 // operand of O += P V (V through ldmatrix.trans). Head dims up to kD are zero-padded (72 runs as 80).
-// CTAs are ordered longest-first (causal) so the tail of the grid is short.
+// CTAs run in detail::tile_coord order: one kv head at a time (its K/V stays in L2), longest first (causal).
 #include <cuda_bf16.h>
 
 #include <cstdint>
@@ -80,12 +80,9 @@ __global__ void __launch_bounds__(kThreads) flash_fwd_mma_kernel(const Attention
   __nv_bfloat16* sV = sK + 2 * kBc * kStride;   // 2 stages
 
   const int64_t m_tiles = (a.len_q + kBr - 1) / kBr;
-  const int64_t heads_total = int64_t{a.heads_q} * a.batch;
-  const int64_t bid = blockIdx.x;
-  const int64_t hb = bid % heads_total;
-  const int64_t m_tile = a.causal ? m_tiles - 1 - bid / heads_total : bid / heads_total;
-  const int h = static_cast<int>(hb % a.heads_q), b = static_cast<int>(hb / a.heads_q);
-  const int hk = h / (a.heads_q / a.heads_kv);
+  const detail::TileCoord tc = detail::tile_coord(blockIdx.x, m_tiles, a.heads_q, a.heads_kv, a.causal);
+  const int h = tc.h, b = tc.b, hk = tc.hk;
+  const int64_t m_tile = tc.m_tile;
   const int64_t m0 = m_tile * kBr;
   const int64_t offset = a.len_kv - a.len_q;
 

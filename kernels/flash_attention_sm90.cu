@@ -9,7 +9,8 @@
 //   O += P V   (wgmma with P from registers as bf16, V from shared memory N-major)
 // with the next tile's Q K^T issued before this tile's softmax waits (intra-warpgroup overlap: the tensor
 // cores work on S_{j+1} and P_j V_j while the warpgroup computes exponentials). KV tiles run from the last
-// (the only ones that need masking, causal or ragged end) to the first; CTAs run longest-first.
+// (the only ones that need masking, causal or ragged end) to the first; CTAs run in detail::tile_coord order
+// (one kv head at a time so its K/V stays in L2, longest tiles first).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 #include <cuda_bf16.h>
@@ -18,6 +19,7 @@
 #include <mutex>
 
 #include "kernels/attention.h"
+#include "kernels/attention_common.cuh"
 
 namespace mambascope::kernels {
 namespace {
@@ -197,12 +199,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   Barriers* bars = reinterpret_cast<Barriers*>(sV + kStages * kTileBytes);
 
   const int64_t m_tiles = (p.len_q + kBM - 1) / kBM;
-  const int64_t heads_total = int64_t{p.heads_q} * p.batch;
-  const int64_t bid = blockIdx.x;
-  const int64_t hb = bid % heads_total;
-  const int64_t m_tile = p.causal ? m_tiles - 1 - bid / heads_total : bid / heads_total;
-  const int h = static_cast<int>(hb % p.heads_q), b = static_cast<int>(hb / p.heads_q);
-  const int hk = h / (p.heads_q / p.heads_kv);
+  const detail::TileCoord tc = detail::tile_coord(blockIdx.x, m_tiles, p.heads_q, p.heads_kv, p.causal);
+  const int h = tc.h, b = tc.b, hk = tc.hk;
+  const int64_t m_tile = tc.m_tile;
   const int64_t m0 = m_tile * kBM;
   const int64_t offset = p.len_kv - p.len_q;
   int64_t n_end = p.len_kv;
@@ -282,12 +281,12 @@ __global__ void __launch_bounds__(kThreads, 1)
       const int n = n_last - it, st = it % kStages, prev = (it - 1) % kStages;
       const uint32_t ph = (it / kStages) & 1, ph_prev = ((it - 1) / kStages) & 1;
       mbar_wait(&bars->k_full[st], ph);
+      mbar_wait(&bars->v_full[prev], ph_prev);
       fence_regs(s);
       fence_regs(o);
       wgmma_fence();
       issue_qk(s, q_wg, sK + st * kTileBytes);
       wgmma_commit();
-      mbar_wait(&bars->v_full[prev], ph_prev);
       issue_pv(o, pf, sV + prev * kTileBytes);
       wgmma_commit();
       wgmma_wait<1>();  // S of this tile is ready; P V of the previous tile may still run

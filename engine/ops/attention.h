@@ -12,6 +12,7 @@
 
 namespace mambascope::ops {
 
+// Auto: the wgmma kernel for head_dim 128 on Hopper, else the mma.sync kernel; the others force one (tests, bench).
 enum class AttentionKernel { Auto, Mma, Wgmma };
 
 struct AttentionOptions {

@@ -50,6 +50,7 @@ void rope(Tensor& q, Tensor& k, const RopeConfig& cfg, int64_t pos_offset, const
   }
 #if MAMBASCOPE_HAVE_CUDA
   expect_dtype(q, DType::BF16, op, "q");
+  if (D % 4 != 0) throw Error("the CUDA kernel rotates pairs two at a time: head_dim must be a multiple of 4 (got " + std::to_string(D) + ")", op, "q");
   if (q.stride(3) != 1) throw Error("q's last dimension must be dense", op, "q");
   if (k.defined()) {
     expect_dtype(k, DType::BF16, op, "k");

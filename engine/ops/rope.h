@@ -1,6 +1,7 @@
 #pragma once
 // Rotary position embedding, the HF / InternLM2 convention (rotate_half over the whole head), in place.
 //   q [B, L, Hq, D], k [B, L, Hkv, D] (undefined to skip) bf16 on CUDA (any float on CPU); last dim dense,
+//   D even and <= 256 (a multiple of 4 on CUDA),
 //   other strides free (views into a fused QKV projection work). Positions pos_offset .. pos_offset + L - 1.
 // For decode inside a CUDA graph pass `pos_offset_dev` (an i32 scalar on the device): the offset is read
 // there when the kernel runs, and `pos_offset` is ignored on CUDA (the CPU path reads it from the tensor).
