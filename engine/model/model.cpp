@@ -10,7 +10,16 @@ std::unique_ptr<Model> make_hovle_model(const ModelConfig& c, WeightStore w);   
 std::unique_ptr<Model> make_mlmamba_model(const ModelConfig& c, WeightStore w);   // mlmamba_model.cpp
 
 std::unique_ptr<Model> make_model(const ModelConfig& c, WeightStore weights) {
-  return c.family == ModelFamily::Hovle ? make_hovle_model(c, std::move(weights)) : make_mlmamba_model(c, std::move(weights));
+  Allocator& a = allocator_for(weights.device());
+  const size_t before = a.stats().snapshot().cur(MemCategory::Weights);
+  const size_t store = weights.bytes();
+  std::unique_ptr<Model> m =
+      c.family == ModelFamily::Hovle ? make_hovle_model(c, std::move(weights)) : make_mlmamba_model(c, std::move(weights));
+  // The store was allocated before `before` (or borrowed from a mapped file on the CPU): count it, plus what
+  // building the model allocated and minus what it released.
+  const size_t after = a.stats().snapshot().cur(MemCategory::Weights);
+  m->resident_bytes_ = after >= before ? store + (after - before) : store - std::min(store, before - after);
+  return m;
 }
 
 std::unique_ptr<Model> load_model(const std::string& src, Device dev, DType dt, int64_t random_seed) {

@@ -44,6 +44,9 @@ class Model {
   DType dtype() const { return weights_.dtype(); }
   int64_t hidden() const { return config_.hidden(); }
   int64_t vocab() const { return config_.padded_vocab(); }
+  // Device bytes the model holds (its weights and everything derived from them), as the allocator counted
+  // them while the model was built.
+  size_t resident_bytes() const { return resident_bytes_ ? resident_bytes_ : weights_.bytes(); }
 
   virtual CacheBytes cache_bytes(int64_t capacity) const = 0;
   virtual ModelCaches make_caches(int64_t capacity) const = 0;  // zeroed, accounted as State / KV
@@ -65,6 +68,8 @@ class Model {
   Model(ModelConfig c, WeightStore w) : config_(std::move(c)), weights_(std::move(w)) {}
   ModelConfig config_;
   WeightStore weights_;
+  size_t resident_bytes_ = 0;
+  friend std::unique_ptr<Model> make_model(const ModelConfig& c, WeightStore weights);
 };
 
 // Builds the model of `c` from prepared weights (consumed: fused/permuted in place as the family needs).

@@ -42,7 +42,7 @@ MemoryPlan plan_session(const Model& m, const SessionOptions& o) {
   if (o.max_length <= 0) throw Error("max_length must be positive", "session", "--max-length");
   if (o.prefill_chunk <= 0) throw Error("prefill_chunk must be positive", "session", "--prefill-chunk");
   MemoryPlan p;
-  p.weights = m.weights().bytes();
+  p.weights = m.resident_bytes();
   const CacheBytes c = m.cache_bytes(o.max_length);
   p.state = c.state;
   p.kv = c.kv;

@@ -4,6 +4,7 @@
 
 #include "engine/core/error.h"
 #include "engine/ops/activation.h"
+#include "engine/ops/common.h"
 #include "engine/ops/linear.h"
 #include "engine/ops/mamba2.h"
 #include "engine/ops/rows.h"
@@ -57,7 +58,7 @@ void SeededMamba::make_cache(LayerCache& c, DType act, Device dev) const {
 
 size_t SeededMamba::scratch_bytes(int64_t T, size_t es) const {
   const size_t t = static_cast<size_t>(T), al = 2 * Allocator::kAlignment;
-  const size_t proj = t * static_cast<size_t>(w_in_.dim(0)) * es + al;
+  const size_t proj = t * static_cast<size_t>(w_in_.dim(0) + 8) * es + al;
   const size_t conv = t * static_cast<size_t>(conv_dim_) * es + al;
   const size_t reps = 2 * (t * static_cast<size_t>(H_ * hd_) * es + al) + 2 * (t * static_cast<size_t>(H_) * 4 + al);
   const size_t y = t * static_cast<size_t>(H_ * hd_) * es + al;
@@ -92,7 +93,7 @@ void SeededMamba::forward(const Tensor& y, Tensor& out, LayerCache& cache, const
   const int64_t T = y.dim(0);
   const DType dt = y.dtype();
   const Device dev = y.device();
-  Tensor proj = a.tensor({T, w_in_.dim(0)}, dt);
+  Tensor proj = ops::scratch_rows(&a, T, w_in_.dim(0), dt, dev);
   ops::linear(y, w_in_, Tensor(), proj);
   const Tensor conv_in = proj.slice(1, 0, conv_dim_);
   const Tensor g = proj.slice(1, conv_dim_, conv_dim_ + H_ * hd_);
