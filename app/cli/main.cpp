@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   mambascope::cli::add_bench_op_command(app);
   mambascope::cli::add_init_command(app);
   mambascope::cli::add_run_command(app);
+  mambascope::cli::add_bench_command(app);
   mambascope::cli::add_tokenize_command(app);
   try {
     app.parse(argc, argv);

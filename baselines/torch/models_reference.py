@@ -375,7 +375,7 @@ def make_inputs(cfg, ml):
         S = v["image_size"]
         vocab = cfg["llm"]["vocab_size"]
         ids = torch.randint(0, vocab, (12,), generator=g)
-        imgs = (torch.rand(3, S, S, generator=g) * 2 - 1, torch.rand(3, S, S, generator=g) * 2 - 1)
+        imgs = ((torch.rand(3, S, S, generator=g) * 2 - 1).to(DT), (torch.rand(3, S, S, generator=g) * 2 - 1).to(DT))
         return ids, imgs, None
     e = cfg["embedding_config"]
     S = e["image_size"]
@@ -383,7 +383,7 @@ def make_inputs(cfg, ml):
     n_img = (S // e["patch_size"]) ** 2 // 4
     ids = torch.randint(0, vocab - 16, (12,), generator=g)
     ids = torch.cat([ids[:3], torch.full((n_img,), e["img_context_token_id"]), ids[3:]])
-    tiles = torch.rand(1, 3, S, S, generator=g) * 2 - 1
+    tiles = (torch.rand(1, 3, S, S, generator=g) * 2 - 1).to(DT)
     return ids, tiles, (ids == e["img_context_token_id"]).nonzero()[:, 0]
 
 

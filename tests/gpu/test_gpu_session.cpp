@@ -45,7 +45,7 @@ TEST_CASE("GPU greedy decode follows the CPU path on the tiny models", "[gpu][se
     ops::SamplingConfig greedy;
     int32_t gtok = sg.sample_last(greedy);
     int agreed = 0, clear = 0;
-    for (int step = 0; step < 12; ++step) {
+    for (int step = 0; step < 24; ++step) {
       if (margin(lc) > 0.05f * std::max(1.f, std::fabs(lc[static_cast<size_t>(tok)]))) {  // a clear winner must agree
         ++clear;
         CHECK(gtok == tok);
@@ -120,6 +120,7 @@ TEST_CASE("the planner predicts the allocator's peak within 5 percent", "[gpu][s
   REQUIRE(test::have_cuda_device());
   for (const char* preset : kTiny) {
     INFO(preset);
+    gpu_context();  // the per-thread cuBLASLt workspace exists before the baseline (it is not per session)
     cuda_allocator().stats().reset_peak();
     const size_t base = cuda_allocator().stats().snapshot().total_current;
     auto m = std::shared_ptr<const Model>(load_model(preset, Device::Cuda, DType::BF16, 2));

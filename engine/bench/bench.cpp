@@ -1,0 +1,143 @@
+#include "engine/bench/bench.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <mambascope/build_info.h>
+
+#include "engine/bench/ceilings.h"
+#include "engine/bench/lengths.h"
+#include "engine/bench/run_model.h"
+#include "engine/core/cuda.h"
+#include "engine/core/error.h"
+#include "engine/model/weight_specs.h"
+
+namespace mambascope {
+
+namespace {
+bool is_table(const std::string& n) {
+  for (const char* t : {"embedding", "tok_embeddings", "language_model.output", "vision_", "projector.", "pixel_shuffle", "mlp.0."})
+    if (n.find(t) != std::string::npos) return true;
+  return false;
+}
+}  // namespace
+
+StepCost step_cost(const std::string& model, int64_t L, uint64_t resident, uint64_t state) {
+  const ModelConfig c = preset_config(model);
+  StepCost s;
+  double gemm_params = 0;
+  for (const WeightSpec& w : weight_specs(c))
+    if (w.shape.size() == 2 && !is_table(w.name) && w.name.find("bidirectional_mamba") == std::string::npos)
+      gemm_params += static_cast<double>(w.shape[0]) * static_cast<double>(w.shape[1]);
+  s.prefill_flops = 2.0 * gemm_params * static_cast<double>(L);
+  double kv_per_token = 0;
+  if (c.family == ModelFamily::Hovle) {
+    const std::string p = c.hovle.pattern();
+    for (size_t i = 0; i < p.size(); ++i) {
+      if (p[i] != 'A') continue;
+      const DecoderPartConfig& d = static_cast<int64_t>(i) < c.hovle.embedding.layers ? c.hovle.embedding : c.hovle.llm;
+      kv_per_token += 2.0 * d.kv_heads * d.head_dim() * 2;                                       // bf16 K and V
+      s.prefill_flops += 2.0 * static_cast<double>(L) * static_cast<double>(L) * d.heads * d.head_dim();  // causal QK^T + PV
+    }
+  }
+  s.decode_bytes = static_cast<double>(resident) + 2.0 * static_cast<double>(state) + kv_per_token * static_cast<double>(L);
+  return s;
+}
+
+Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
+  require_cuda("bench");
+  if (o.models.empty() || o.lengths.empty()) throw Error("nothing to run", "bench", "--models/--lengths", "name models and lengths");
+  Profile p;
+  p.kind = "bench";
+  {
+    const std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    p.created = buf;
+  }
+  const CudaDeviceInfo d = cuda_devices().at(0);
+  const CudaRuntimeInfo rt = cuda_runtime_info();
+  p.machine = {d.name, d.sm_count, d.total_bytes, d.sm_clock_mhz, d.mem_clock_mhz, rt.driver_version, rt.runtime_version};
+  p.build = {build::kVersion, build::kGitSha, build::kBuildType, build::kCudaArchitectures};
+  CeilingOptions co;
+  co.reps = 20;
+  const Ceilings c = measure_ceilings(co);
+  p.ceilings = {c.copy_GBps, c.gemm_TFLOPs};
+  p.protocol_description = fmt::format(
+      "mambascope: batch 1, bf16 weights and activations, generated weights; prefill of L random tokens in chunks of {} "
+      "(median of {}), then {} greedy decode steps with {} (median of the steady-state steps); memory = the engine "
+      "allocator's peak over the run by category, cross-checked with cudaMemGetInfo. Decode latency at context L is the "
+      "mmMamba paper's metric (Fig. 1c: next-token latency).",
+      o.prefill_chunk, o.repeats, o.decode, o.cuda_graphs ? "CUDA graphs" : "no CUDA graphs");
+  const int total = static_cast<int>(o.models.size() * o.lengths.size());
+  int done = 0;
+  for (const std::string& name : o.models) {
+    if (progress) progress("loading " + name, done, total);
+    std::shared_ptr<const Model> m = load_model(name, Device::Cuda, DType::BF16, static_cast<int64_t>(o.seed));
+    const ModelConfig& cfg = m->config();
+    p.models.push_back({cfg.kind(), cfg.kind() == "transformer" ? "transformer" : cfg.family == ModelFamily::MLMamba ? "ml-mamba" : "mmmamba",
+                        cfg.layer_pattern(), param_count(weight_specs(cfg)), m->resident_bytes()});
+    for (int64_t L : o.lengths) {
+      if (progress) progress(fmt::format("{} at {} tokens", cfg.kind(), format_length(L)), done, total);
+      RunOptions ro;
+      ro.length = L;
+      ro.decode = o.decode;
+      ro.prefill_chunk = o.prefill_chunk;
+      ro.cuda_graphs = o.cuda_graphs;
+      ro.repeats = o.repeats;
+      SessionOptions so;
+      so.max_length = L + o.decode + 1;
+      so.prefill_chunk = o.prefill_chunk;
+      const MemoryPlan plan = plan_session(*m, so);
+      ProfileRow row;
+      if (plan.to_allocate() + (size_t{256} << 20) > cuda_devices().at(0).free_bytes) {
+        row.model = cfg.kind();
+        row.length = L;
+        row.oom_predicted = plan.total();
+        row.planned_bytes = plan.total();
+        row.note = "the planner refused it: " + plan.describe();
+      } else {
+        const RunResult r = run_model(m, ro);
+        row = to_profile_row(*m, ro, r);
+        const StepCost sc = step_cost(cfg.name.rfind("tiny-", 0) == 0 ? cfg.name : cfg.kind(), L, m->resident_bytes(), plan.state);
+        if (row.decode_ms_per_token) row.pct_ceiling_decode = 100.0 * sc.decode_bytes / (*row.decode_ms_per_token * 1e-3) / (c.copy_GBps * 1e9);
+        row.pct_ceiling_prefill = 100.0 * sc.prefill_flops / (*row.prefill_ms * 1e-3) / (c.gemm_TFLOPs * 1e12);
+      }
+      p.rows.push_back(row);
+      ++done;
+    }
+  }
+  if (progress) progress("done", done, total);
+  return p;
+}
+
+std::string bench_table(const Profile& p) {
+  std::map<int64_t, const ProfileRow*> base;
+  for (const ProfileRow& r : p.rows)
+    if (r.model == "transformer" && r.engine == p.rows.front().engine) base[r.length] = &r;
+  std::string s = fmt::format("{} | copy {:.0f} GB/s, bf16 GEMM {:.0f} TFLOP/s measured in this run | {}\n\n", p.machine.gpu,
+                              p.ceilings.copy_GBps, p.ceilings.gemm_bf16_TFLOPs, p.build.git_sha);
+  s += "| model | tokens | prefill ms | prefill tok/s | % GEMM peak | decode ms/tok | decode tok/s | % copy BW | peak GiB | x vs transformer | memory saved |\n";
+  s += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const ProfileRow& r : p.rows) {
+    if (r.oom_predicted) {
+      s += fmt::format("| {} | {} | OOM: needs {:.2f} GiB | | | | | | | | |\n", r.model, r.length, *r.oom_predicted / 1073741824.0);
+      continue;
+    }
+    std::string vs = "", saved = "";
+    auto it = base.find(r.length);
+    if (it != base.end() && r.model != "transformer" && !it->second->oom_predicted && r.decode_ms_per_token && it->second->decode_ms_per_token) {
+      vs = fmt::format("{:.2f}x", *it->second->decode_ms_per_token / *r.decode_ms_per_token);
+      saved = fmt::format("{:.1f}%", 100.0 * (1.0 - static_cast<double>(*r.peak_bytes) / static_cast<double>(*it->second->peak_bytes)));
+    }
+    s += fmt::format("| {} | {} | {:.1f} | {:.0f} | {:.0f}% | {:.3f} | {:.1f} | {:.0f}% | {:.2f} | {} | {} |\n", r.model, r.length,
+                     r.prefill_ms.value_or(0), r.length / (r.prefill_ms.value_or(1) * 1e-3), r.pct_ceiling_prefill.value_or(0),
+                     r.decode_ms_per_token.value_or(0), 1e3 / r.decode_ms_per_token.value_or(1), r.pct_ceiling_decode.value_or(0),
+                     r.peak_bytes.value_or(0) / 1073741824.0, vs, saved);
+  }
+  return s;
+}
+
+}  // namespace mambascope

@@ -1,0 +1,39 @@
+#pragma once
+// `mambascope bench`: models x lengths -> one Profile (docs/profile-format.md). Per model the weights are
+// generated once on the GPU; per length the memory planner decides first whether the session fits (a length
+// that does not is recorded as oom_predicted with the bytes it needs); then run_model measures prefill, decode
+// and the allocator's peak by category. Ceilings are measured in the same run and every row carries its share
+// of them: decode = bytes that must be read per token / copy bandwidth, prefill = FLOPs / GEMM throughput.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/profile/profile.h"
+
+namespace mambascope {
+
+struct BenchOptions {
+  std::vector<std::string> models;
+  std::vector<int64_t> lengths;
+  int64_t decode = 32;
+  int repeats = 3;
+  int64_t prefill_chunk = 8192;
+  bool cuda_graphs = true;
+  uint64_t seed = 0;
+};
+
+using BenchProgress = std::function<void(const std::string& what, int done, int total)>;
+
+Profile run_bench(const BenchOptions& o, const BenchProgress& progress = {});
+// The markdown table (llama-bench style) with, per row, the decode speed-up and memory saving against the
+// model named "transformer" at the same length, and the ceilings' shares.
+std::string bench_table(const Profile& p);
+
+// Fewest bytes a decode step must read (weights + state read and written + the KV cache so far) and the
+// FLOPs of a prefill of `length` tokens (GEMMs of the decoder stack + causal attention scores).
+struct StepCost {
+  double decode_bytes = 0, prefill_flops = 0;
+};
+StepCost step_cost(const std::string& model, int64_t length, uint64_t resident_bytes, uint64_t state_bytes);
+
+}  // namespace mambascope

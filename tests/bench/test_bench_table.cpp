@@ -1,0 +1,41 @@
+#include <catch2/catch.hpp>
+
+#include "engine/bench/bench.h"
+#include "tests/support.h"
+
+using namespace mambascope;
+
+TEST_CASE("decode bytes per token count weights state and the KV cache so far", "[bench]") {
+  // HoVLE: 32 attention layers x (K and V) x 8 kv heads x 128 x bf16 = 131072 bytes per token of context.
+  const StepCost t = step_cost("transformer", 1000, 5'000'000'000, 0);
+  CHECK(t.decode_bytes == Approx(5e9 + 131072.0 * 1000));
+  // mmMamba-linear: no KV, state read and written.
+  const StepCost l = step_cost("mmmamba-linear", 1000, 5'000'000'000, 1'000'000);
+  CHECK(l.decode_bytes == Approx(5e9 + 2e6));
+  CHECK(l.prefill_flops < t.prefill_flops * 1.1);  // no attention-score FLOPs, more projection FLOPs
+}
+
+TEST_CASE("the bench table compares each model with the transformer at the same length", "[bench]") {
+  Profile p;
+  p.machine.gpu = "GPU";
+  auto row = [](const std::string& m, double dec, uint64_t peak) {
+    ProfileRow r;
+    r.model = m;
+    r.length = 4096;
+    r.prefill_ms = 10;
+    r.decode_ms_per_token = dec;
+    r.peak_bytes = peak;
+    return r;
+  };
+  p.rows = {row("transformer", 8.0, 20'000'000'000), row("mmmamba-linear", 2.0, 5'000'000'000)};
+  ProfileRow oom;
+  oom.model = "transformer";
+  oom.length = 1 << 20;
+  oom.oom_predicted = 3ull << 36;
+  p.rows.push_back(oom);
+  const std::string t = bench_table(p);
+  CHECK(t.find("| mmmamba-linear | 4096 |") != std::string::npos);
+  CHECK(t.find("4.00x") != std::string::npos);
+  CHECK(t.find("75.0%") != std::string::npos);
+  CHECK(t.find("OOM: needs 192.00 GiB") != std::string::npos);
+}
