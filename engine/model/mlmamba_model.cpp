@@ -12,6 +12,7 @@
 #include "engine/model/model.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/attention.h"
+#include "engine/ops/common.h"
 #include "engine/ops/embedding.h"
 #include "engine/ops/linear.h"
 #include "engine/ops/norm.h"
@@ -237,8 +238,9 @@ class MLMambaModel final : public Model {
     ops::linear(f, weights_.get("mlp.0.weight"), weights_.get("mlp.0.bias"), x);
     ops::activation(x, x, ops::Activation::GeluErf);
     const Mamba2Config& s = m.connector_ssm;
-    Tensor zx = Tensor::empty({N, s.in_proj_dim()}, dt, dev, MemCategory::Activations);
-    Tensor zp = Tensor::empty({N, s.in_proj_dim()}, dt, dev, MemCategory::Activations);
+    // Padded rows: the CUDA conv and scan load 16-byte vectors from column slices of these.
+    Tensor zx = ops::scratch_rows(nullptr, N, s.in_proj_dim(), dt, dev);
+    Tensor zp = ops::scratch_rows(nullptr, N, s.in_proj_dim(), dt, dev);
     Tensor yo = Tensor::empty({N, s.d_inner()}, dt, dev, MemCategory::Activations);
     Tensor yu = Tensor::empty({N, s.d_inner()}, dt, dev, MemCategory::Activations);
     Tensor ln = Tensor::empty({N, d}, dt, dev, MemCategory::Activations);
