@@ -212,9 +212,11 @@ __global__ void __launch_bounds__(kThreads, 1)
     for (int ks = 0; ks < Q / 16; ++ks) {
       if (ks == K::kPrefetchK) {
         if (tid == 0 && c > 0) {
+          const long long t_start = clock64();
           while (flag < static_cast<unsigned>(c)) {
             __nanosleep(32);
             flag = ld_flag(flags + h);
+            if (clock64() - t_start > (1ll << 32)) __trap();  // seconds: a broken chain fails loudly, never hangs
           }
           __threadfence();
         }

@@ -67,7 +67,9 @@ size_t Mamba2Mixer::weight_bytes() const {
 Tensor Mamba2Mixer::project_in(const Tensor& u, Arena* arena) const {
   if (u.rank() != 2 || u.dim(1) != cfg_.d_model)
     throw Error("input " + u.describe() + " is not [tokens, d_model = " + std::to_string(cfg_.d_model) + "]", "Mamba2Mixer", "u");
-  Tensor zxbcdt = ops::scratch(arena, {u.dim(0), cfg_.in_proj_dim()}, act_, dev_);
+  // Rows padded to a multiple of 8 elements: the CUDA kernels read them with 16-byte vectors.
+  const int64_t n = cfg_.in_proj_dim(), padded = (n + 7) / 8 * 8;
+  Tensor zxbcdt = ops::scratch(arena, {u.dim(0), padded}, act_, dev_).slice(1, 0, n);
   ops::linear(u, in_w_, in_b_, zxbcdt);
   return zxbcdt;
 }
