@@ -3,6 +3,7 @@
 // factory that builds device inputs at the requested dims/lengths and returns one case per length. The
 // runner times each case with CUDA events (warm-up, median of reps), and reports GB/s, TFLOP/s and the
 // share of the ceilings measured in the same run.
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
