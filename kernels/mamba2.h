@@ -102,6 +102,39 @@ struct SsmStateUpdateArgs {
 };
 cudaError_t ssm_state_update(const SsmStateUpdateArgs& a, cudaStream_t s);
 
+// ---- ssm_state_update.cu, fused: the whole Mamba-2 decode step between the two GEMMs ----
+// From the raw (pre-conv) xBC of one token per sequence: conv update (state shifted, silu(conv) rounded to
+// bf16), the SSD step above with D, y rounded to bf16, then y * silu(z) (when z is set) and the grouped
+// RMSNorm over the heads of each B/C group (when norm_w is set; group = (H/G)*P), out rounded to bf16.
+// One cooperative kernel: a grid-wide barrier separates the per-group norm sum (and the B/C conv-state write)
+// from the rest. K in 2..4, P % 16 == 0, N in {32, 64, 128, 256}.
+struct Mamba2DecodeArgs {
+  int64_t batch = 1, H = 0, P = 0, G = 1, N = 0;
+  int K = 4;
+  const void* xbc = nullptr;  // bf16 [batch, H*P + 2*G*N], raw
+  int64_t ldxbc = 0;
+  const float* conv_w = nullptr;  // [conv_dim, K]
+  const float* conv_b = nullptr;  // [conv_dim] or null
+  void* conv_state = nullptr;     // bf16 [batch, K, conv_dim], updated in place
+  const void* dt = nullptr;       // bf16 [batch, H], raw
+  int64_t lddt = 0;
+  const float* dt_bias = nullptr;
+  bool dt_softplus = true;
+  float dt_min = 0.f, dt_max = 3.0e38f;
+  const float* A = nullptr;
+  const float* D = nullptr;
+  const void* z = nullptr;  // bf16 [batch, H*P] or null
+  int64_t ldz = 0;
+  const float* norm_w = nullptr;  // [H*P] or null
+  float eps = 1e-5f;
+  float* ssm_state = nullptr;  // f32 [batch, H, P, N], updated in place
+  void* y = nullptr;           // bf16 [batch, H*P]
+  int64_t ldy = 0;
+  void* workspace = nullptr;  // mamba2_decode_step_workspace_bytes(...)
+};
+size_t mamba2_decode_step_workspace_bytes(int64_t batch, int64_t H, int64_t P);
+cudaError_t mamba2_decode_step(const Mamba2DecodeArgs& a, cudaStream_t s);
+
 // ---- gated_rmsnorm.cu: out = rmsnorm over groups of (y * silu(z)) * w (z optional) ----
 // group % 8 == 0, group <= 8192.
 struct GatedRmsNormArgs {

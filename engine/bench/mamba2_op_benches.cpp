@@ -97,7 +97,7 @@ std::vector<OpBenchCase> ssd_cases(const OpBenchArgs& a) {
     auto zxbcdt = random_dev({L, d.in_proj_dim() + (8 - d.in_proj_dim() % 8) % 8}, DType::BF16, a.seed + 1, -1.f, 1.f);
     auto y = std::make_shared<Tensor>(Tensor::empty({L, d.d_inner()}, DType::BF16, Device::Cuda, MemCategory::Workspace));
     auto state = random_dev({d.H, d.P, d.N}, DType::F32, a.seed + 2, -1.f, 1.f);
-    auto arena = std::make_shared<Arena>(Device::Cuda, (size_t{d.H} * 2 * d.P * d.N * 4 + 4096) * 2, MemCategory::Workspace, "bench");
+    auto arena = std::make_shared<Arena>(Device::Cuda, (static_cast<size_t>(d.H) * 2 * d.P * d.N * 4 + 4096) * 2, MemCategory::Workspace, "bench");
     const int64_t dt_col = 2 * d.d_inner() + 2 * d.G * d.N;
     OpBenchCase c;
     c.op = "ssd_chunk_scan";
@@ -181,14 +181,15 @@ std::vector<OpBenchCase> norm_cases(const OpBenchArgs& a) {
 
 // mamba2_decode_step: one token per sequence through everything between the two GEMMs -- conv update, SSM
 // state update (with D) and the gated grouped RMSNorm -- from an in_proj output row, captured in one CUDA
-// graph as a session replays it (--param graph=0 times plain launches). --len is the batch (default 1).
+// graph as a session replays it (--param graph=0 times plain launches; --param fused=0 runs the three separate
+// ops instead of the fused kernel). --len is the batch (default 1).
 // Bytes: SSM state read + written (f32), conv state read + written, the in_proj row read, y written, conv
 // weights read. FLOPs: 5 per state element (decay, input, dot with C) + 2K per conv channel + 8 per y element.
 std::vector<OpBenchCase> decode_cases(const OpBenchArgs& a) {
   std::vector<OpBenchCase> out;
 #if MAMBASCOPE_HAVE_CUDA
   const M2Dims d = dims_from(a);
-  const bool graph = a.param_int("graph", 1) != 0;
+  const bool graph = a.param_int("graph", 1) != 0, fused = a.param_int("fused", 1) != 0;
   auto hp = std::make_shared<HeadParams>(d, a.seed + 10);
   const int64_t C = d.conv_dim(), di = d.d_inner(), GN = d.G * d.N;
   auto w = random_dev({C, d.K}, DType::F32, a.seed + 3, -0.5f, 0.5f);
@@ -199,7 +200,8 @@ std::vector<OpBenchCase> decode_cases(const OpBenchArgs& a) {
     auto zxbcdt = random_dev({batch, ld}, DType::BF16, a.seed, -1.f, 1.f);
     auto conv_state = random_dev({batch, d.K, C}, DType::BF16, a.seed + 6, -1.f, 1.f);
     auto ssm_state = random_dev({batch, d.H, d.P, d.N}, DType::F32, a.seed + 7, -1.f, 1.f);
-    auto arena = std::make_shared<Arena>(Device::Cuda, size_t(batch) * (C + di) * 2 + 4096, MemCategory::Workspace, "bench");
+    // xbc and y, then the fused kernel's workspace (re-taken at the same offset on every call)
+    auto arena = std::make_shared<Arena>(Device::Cuda, size_t(batch) * ((C + di) * 2 + d.H * d.P * 5) + 8192, MemCategory::Workspace, "bench");
     auto xbc = std::make_shared<Tensor>(arena->tensor({batch, C}, DType::BF16));
     auto y = std::make_shared<Tensor>(arena->tensor({batch, di}, DType::BF16));
     auto step = [=] {
@@ -208,6 +210,13 @@ std::vector<OpBenchCase> decode_cases(const OpBenchArgs& a) {
       p.dt_bias = hp->dt_bias;
       if (d.D) p.D = hp->D;
       const Tensor z = zxbcdt->slice(1, 0, di), dt = zxbcdt->slice(1, di + C, di + C + d.H);
+      if (fused) {
+        const size_t mark = arena->mark();
+        ops::mamba2_decode_step(zxbcdt->slice(1, di, di + C), dt, z, *w, *bias, hp->A, p, *nw, 1e-5f, *conv_state, *ssm_state, *y,
+                                arena.get());
+        arena->reset(mark);
+        return;
+      }
       ops::conv1d_update(zxbcdt->slice(1, di, di + C), *w, *bias, *conv_state, *xbc);
       ops::ssm_state_update(xbc->slice(1, 0, di), dt, hp->A, xbc->slice(1, di, di + GN), xbc->slice(1, di + GN, di + 2 * GN), Tensor(), p,
                             *ssm_state, *y);
@@ -215,7 +224,7 @@ std::vector<OpBenchCase> decode_cases(const OpBenchArgs& a) {
     };
     OpBenchCase c;
     c.op = "mamba2_decode_step";
-    c.dims = d.label() + (graph ? " graph" : " launches");
+    c.dims = d.label() + (fused ? " fused" : " 3 kernels") + (graph ? " graph" : " launches");
     c.len = batch;
     c.bytes = batch * (2.0 * d.H * d.P * d.N * 4 + 2.0 * d.K * C * 2 + 2.0 * (d.in_proj_dim() - di) + 2.0 * di * 3) + 4.0 * C * d.K;
     c.flops = batch * (5.0 * d.H * d.P * d.N + 2.0 * d.K * C + 8.0 * di);
@@ -250,7 +259,7 @@ void register_mamba2_op_benches() {
   register_op_bench("gated_rmsnorm", "Mamba-2 gated grouped RMSNorm rmsnorm(y * silu(z)) * w" + dims, norm_cases);
   register_op_bench("mamba2_decode_step",
                     "one Mamba-2 decode token between the GEMMs (conv update + state update + gated norm); --len = batch, "
-                    "--param graph=0 for plain launches" + dims,
+                    "--param graph=0 for plain launches, fused=0 for the three separate kernels" + dims,
                     decode_cases);
 }
 
