@@ -43,6 +43,7 @@ bench conv-2.7b causal_conv1d --dims mamba2-2.7b --len 16k,101k
 bench conv-mmmamba causal_conv1d --dims mmmamba --len 101k
 bench norm-2.7b gated_rmsnorm --dims mamba2-2.7b --len 16k,101k
 bench decode-2.7b mamba2_decode_step --dims mamba2-2.7b --len 1,8
+bench decode-2.7b-3k mamba2_decode_step --dims mamba2-2.7b --len 1 --param fused=0
 bench decode-2.7b-launch mamba2_decode_step --dims mamba2-2.7b --len 1 --param graph=0
 bench decode-mmmamba mamba2_decode_step --dims mmmamba --len 1
 grep -E "^\| (ssd|causal|gated|mamba2)" "$work/bench.txt" | tee -a "$sum"
@@ -61,7 +62,7 @@ left && timeout 40 ncu --clock-control none -k regex:causal_conv1d --launch-skip
 grep -E "Duration|Throughput" "$work/ncu-conv.txt" | head -8 | tee -a "$sum"
 
 log "compute-sanitizer"
-left && timeout 60 compute-sanitizer --tool memcheck --error-exitcode 3 --print-limit 10 "$T" "the CUDA SSD scan keeps long memories and survives strong decays,the CUDA conv1d update matches the CPU reference,the CUDA SSM state update matches the CPU reference,the CUDA gated rmsnorm matches the CPU reference" >"$work/memcheck.log" 2>&1
+left && timeout 60 compute-sanitizer --tool memcheck --error-exitcode 3 --print-limit 10 "$T" "the CUDA SSD scan keeps long memories and survives strong decays,the CUDA conv1d update matches the CPU reference,the CUDA SSM state update matches the CPU reference,the CUDA gated rmsnorm matches the CPU reference,the CUDA fused decode step matches the CPU ops" >"$work/memcheck.log" 2>&1
 echo "memcheck exit $?" | tee -a "$sum"; tail -3 "$work/memcheck.log" | tee -a "$sum"
 left && timeout 50 compute-sanitizer --tool racecheck --error-exitcode 3 --print-limit 10 "$T" "the CUDA SSD scan keeps long memories and survives strong decays" >"$work/racecheck.log" 2>&1
 echo "racecheck exit $?" | tee -a "$sum"; tail -3 "$work/racecheck.log" | tee -a "$sum"
