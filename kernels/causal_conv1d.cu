@@ -1,6 +1,6 @@
 // Causal depthwise conv1d over time (prefill), with an optional initial conv state and the final one returned:
 //   y[t, c] = act(bias[c] + sum_k w[c, k] u[t - K + 1 + k, c]),  u = init_state (K inputs, zeros if null) ++ x.
-// A thread owns 4 consecutive channels (one 8-byte vector) for a run of kRun tokens; it keeps the last K-1
+// A thread owns 4 consecutive channels (one 8-byte vector) for a run of 64 or 128 tokens; it keeps the last K-1
 // inputs of its channels in registers, so every input row is read once (plus K-1 halo rows per run), and
 // issues kUnroll row loads before using them. Four channels rather than eight keep the registers low enough
 // for 16+ warps per SM, which memory latency needs (eight channels at K = 4 took 164 registers: 59% of copy
@@ -16,7 +16,7 @@ namespace {
 
 using namespace m2;
 
-constexpr int kBlock = 128, kRun = 64, kUnroll = 8, kVec = 4;
+constexpr int kBlock = 128, kUnroll = 8, kVec = 4;
 
 __device__ __forceinline__ void unpack4(const uint2& v, float* f) {
   f[0] = bf16_lo(v.x), f[1] = bf16_hi(v.x), f[2] = bf16_lo(v.y), f[3] = bf16_hi(v.y);
@@ -24,12 +24,12 @@ __device__ __forceinline__ void unpack4(const uint2& v, float* f) {
 __device__ __forceinline__ uint2 pack4(const float* f) { return make_uint2(pack_bf16(f[0], f[1]), pack_bf16(f[2], f[3])); }
 
 template <int K>
-__global__ void __launch_bounds__(kBlock) causal_conv1d_kernel(const CausalConv1dArgs a) {
+__global__ void __launch_bounds__(kBlock) causal_conv1d_kernel(const CausalConv1dArgs a, int run) {
   const int64_t vec = blockIdx.x * static_cast<int64_t>(kBlock) + threadIdx.x;
   if (vec >= a.C / kVec) return;
   const int64_t c0 = vec * kVec;
-  const int64_t t_begin = static_cast<int64_t>(blockIdx.y) * kRun;
-  const int64_t t_end = t_begin + kRun < a.L ? t_begin + kRun : a.L;
+  const int64_t t_begin = static_cast<int64_t>(blockIdx.y) * run;
+  const int64_t t_end = t_begin + run < a.L ? t_begin + run : a.L;
   const __nv_bfloat16* x = static_cast<const __nv_bfloat16*>(a.x) + c0;
   const __nv_bfloat16* init = static_cast<const __nv_bfloat16*>(a.init_state);
   __nv_bfloat16* y = static_cast<__nv_bfloat16*>(a.y) + c0;
@@ -92,11 +92,13 @@ __global__ void __launch_bounds__(kBlock) causal_conv1d_kernel(const CausalConv1
 cudaError_t causal_conv1d(const CausalConv1dArgs& a, cudaStream_t s) {
   if (a.L <= 0) return cudaSuccess;
   if (a.C % 8 != 0) return cudaErrorInvalidValue;
-  const dim3 grid(static_cast<unsigned>((a.C / kVec + kBlock - 1) / kBlock), static_cast<unsigned>((a.L + kRun - 1) / kRun));
+  // Runs of 128 tokens halve the halo re-reads of 64 (K-1 rows per run) once the grid has enough blocks.
+  const int run = a.L >= 65536 ? 128 : 64;
+  const dim3 grid(static_cast<unsigned>((a.C / kVec + kBlock - 1) / kBlock), static_cast<unsigned>((a.L + run - 1) / run));
   switch (a.K) {
-    case 2: causal_conv1d_kernel<2><<<grid, kBlock, 0, s>>>(a); break;
-    case 3: causal_conv1d_kernel<3><<<grid, kBlock, 0, s>>>(a); break;
-    case 4: causal_conv1d_kernel<4><<<grid, kBlock, 0, s>>>(a); break;
+    case 2: causal_conv1d_kernel<2><<<grid, kBlock, 0, s>>>(a, run); break;
+    case 3: causal_conv1d_kernel<3><<<grid, kBlock, 0, s>>>(a, run); break;
+    case 4: causal_conv1d_kernel<4><<<grid, kBlock, 0, s>>>(a, run); break;
     default: return cudaErrorInvalidValue;
   }
   return cudaGetLastError();

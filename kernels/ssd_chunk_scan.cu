@@ -15,14 +15,15 @@
 //      b. S_prev (state entering the chunk) is read from an L2-resident ring written by the CTA of chunk
 //         c-1 (or the initial state), once a per-head progress flag says it is there (the flag is probed
 //         at the start of the head and awaited halfway through a.); S_c = exp(cs_end) S_prev + s_c is
-//         written for chunk c+1 (or as the final state) and the flag raised right away;
-//      c. y = exp(cs_t) C S_prev^T + (G o decay o dt, causal) x + D x  (tensor cores, f32 accumulation),
-//         staged through smem and stored with 16-byte writes.
+//         written for chunk c+1 (or as the final state) and its flag raised right away;
+//      c. y = exp(cs_t) C S_prev^T + (G o decay o dt, causal) x + D x  (tensor cores, f32 accumulation; D rides
+//         on the diagonal of the decayed G), staged through smem and stored with 16-byte writes.
 // The decay exp(cs_t - cs_s) of off-diagonal 16x16 blocks is factored through the block's last token
 // (exp(cs_t - cs_r) exp(cs_r - cs_s), both <= 1), so only diagonal blocks take per-element exponentials.
 // Rounding: operands of the tensor-core products are bf16 (x, B, C as given; G, the decayed G, the
 // dt-weighted x and S_prev rounded to bf16), accumulation and states f32 -- as in the reference Triton kernels,
-// which round the same operands (the weights of x are themselves rounded to bf16 here: one rounding more).
+// which round the same operands (the weights of x are themselves rounded to bf16 here: one rounding more; and
+// D joins the diagonal of the decayed C B^T before its rounding, where the reference adds D x in f32).
 #include <cuda_bf16.h>
 
 #include "kernels/mamba2.h"
@@ -66,12 +67,12 @@ struct Cfg {
   static_assert(kSmem <= 227 * 1024, "shared memory over the per-block limit");
 };
 
-// Progress flags: relaxed GPU-scope accesses; the ordering comes from the fences around them (a writer
-// fences after a CTA barrier that follows every thread's state stores, as cooperative groups' grid sync
-// does; a reader fences after seeing the flag, before the barrier that releases the state loads).
+// Progress flags. A writer raises one after a CTA barrier that follows every thread's state stores, with a
+// fence first (cumulative over the barrier, as cooperative groups' grid sync does); a reader loads it with
+// acquire semantics before the barrier that releases the state loads.
 __device__ __forceinline__ unsigned ld_flag(const unsigned* p) {
   unsigned v;
-  asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
+  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p));  // later loads follow a barrier
   return v;
 }
 __device__ __forceinline__ void st_flag(unsigned* p, unsigned v) {
@@ -248,7 +249,6 @@ __global__ void __launch_bounds__(kThreads, 1)
               flag = ld_flag(flags + h);
               if (clock64() - t_start > (1ll << 32)) __trap();  // seconds: a broken chain fails loudly, never hangs
             }
-            __threadfence();
           }
           __syncthreads();  // S_prev is readable; every thread is past the copy-out of head j - 1
           if (j + 1 < k) {
@@ -291,9 +291,11 @@ __global__ void __launch_bounds__(kThreads, 1)
                make_float2(decay * sp[nt][0] + accs[nt][0], decay * sp[nt][1] + accs[nt][1]));
         __stcg(reinterpret_cast<float2*>(dst + (p + 8) * N + n),
                make_float2(decay * sp[nt][2] + accs[nt][2], decay * sp[nt][3] + accs[nt][3]));
-        *reinterpret_cast<uint32_t*>(smem + K::kSb + swz<N>(p, n)) = pack_bf16(sp[nt][0], sp[nt][1]);
-        *reinterpret_cast<uint32_t*>(smem + K::kSb + swz<N>(p + 8, n)) = pack_bf16(sp[nt][2], sp[nt][3]);
       }
+#pragma unroll
+      for (int np = 0; np < NT / 2; ++np)  // bf16 S_prev, rows [mt*16, +16), columns ns0 + np*16 (pattern a)
+        stmatrix_x4(sSb + mt * 16 * RBN + offBt[np], pack_bf16(sp[2 * np][0], sp[2 * np][1]), pack_bf16(sp[2 * np][2], sp[2 * np][3]),
+                    pack_bf16(sp[2 * np + 1][0], sp[2 * np + 1][1]), pack_bf16(sp[2 * np + 1][2], sp[2 * np + 1][3]));
     }
     __syncthreads();  // S_c stored by every thread, bf16 S_prev complete
     if (tid == 0 && !last_chunk) {
@@ -336,7 +338,8 @@ __global__ void __launch_bounds__(kThreads, 1)
       }
     }
 
-    // ---- ... + (G o exp(cs_t - cs_s) dt_s, s <= t) x ----
+    // ---- ... + (G o exp(cs_t - cs_s) dt_s, s <= t) x + D x ----
+    const float Dh = a.D ? a.D[h] : 0.f;
     {
       uint32_t xf[2][4][4];  // x fragments of blocks b and b+1
       auto jb_of = [&](int b) { return b <= i1 ? b : b - i1 - 1; };
@@ -374,7 +377,8 @@ __global__ void __launch_bounds__(kThreads, 1)
           const int tt[8] = {ta, ta, tb, tb, ta, ta, tb, tb};
           const int ss[8] = {sa, sa + 1, sa, sa + 1, sb, sb + 1, sb, sb + 1};
 #pragma unroll
-          for (int e = 0; e < 8; ++e) m[e] = ss[e] <= tt[e] ? m[e] * __expf(cs[tt[e]] - cs[ss[e]]) * dt[ss[e]] : 0.f;
+          for (int e = 0; e < 8; ++e)  // the D skip rides on the diagonal: y_t += D x_t
+            m[e] = ss[e] <= tt[e] ? m[e] * __expf(cs[tt[e]] - cs[ss[e]]) * dt[ss[e]] + (ss[e] == tt[e] ? Dh : 0.f) : 0.f;
         }
         const uint32_t af[4] = {pack_bf16(m[0], m[1]), pack_bf16(m[2], m[3]), pack_bf16(m[4], m[5]), pack_bf16(m[6], m[7])};
 #pragma unroll
@@ -390,30 +394,16 @@ __global__ void __launch_bounds__(kThreads, 1)
       }
     }
 
-    // ---- ... + D x; stage y (bf16) through the x buffer; 16-byte stores ----
-    const float Dh = a.D ? a.D[h] : 0.f;
-#pragma unroll
-    for (int m = 0; m < 2; ++m) {
-      const int t = (m == 0 ? i1 : i2) * 16 + gq;
-#pragma unroll
-      for (int nt = 0; nt < 8; ++nt) {
-        const int p = pw0 + nt * 8 + 2 * q;
-        const uint32_t x0 = *reinterpret_cast<const uint32_t*>(pX + swz<P>(t, p));
-        const uint32_t x1 = *reinterpret_cast<const uint32_t*>(pX + swz<P>(t + 8, p));
-        accy[m][nt][0] += Dh * bf16_lo(x0), accy[m][nt][1] += Dh * bf16_hi(x0);
-        accy[m][nt][2] += Dh * bf16_lo(x1), accy[m][nt][3] += Dh * bf16_hi(x1);
-      }
-    }
+    // ---- stage y (bf16) through the x buffer (stmatrix), then 16-byte stores ----
     __syncthreads();  // every warp is done reading x and S_prev of this head
 #pragma unroll
     for (int m = 0; m < 2; ++m) {
-      const int t = (m == 0 ? i1 : i2) * 16 + gq;
+      const uint32_t base = sX + (m == 0 ? i1 : i2) * 16 * RBX;
 #pragma unroll
-      for (int nt = 0; nt < 8; ++nt) {
-        const int p = pw0 + nt * 8 + 2 * q;
-        *reinterpret_cast<uint32_t*>(pX + swz<P>(t, p)) = pack_bf16(accy[m][nt][0], accy[m][nt][1]);
-        *reinterpret_cast<uint32_t*>(pX + swz<P>(t + 8, p)) = pack_bf16(accy[m][nt][2], accy[m][nt][3]);
-      }
+      for (int np = 0; np < 4; ++np)
+        stmatrix_x4(base + offXa[np], pack_bf16(accy[m][2 * np][0], accy[m][2 * np][1]), pack_bf16(accy[m][2 * np][2], accy[m][2 * np][3]),
+                    pack_bf16(accy[m][2 * np + 1][0], accy[m][2 * np + 1][1]),
+                    pack_bf16(accy[m][2 * np + 1][2], accy[m][2 * np + 1][3]));
     }
     __syncthreads();
     __nv_bfloat16* gy = static_cast<__nv_bfloat16*>(a.y) + static_cast<int64_t>(h) * P;

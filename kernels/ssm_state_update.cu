@@ -19,10 +19,10 @@ using namespace m2;
 
 constexpr int kRowsPerWarp = 4, kWarps = 4, kRowsPerBlock = kRowsPerWarp * kWarps;
 
-// Row p of the state, the lane's NPL columns: S = dA S + dx B; returns S . C summed over the warp.
+// Row p of the state, the lane's NPL columns: load, then S = dA S + dx B stored back; returns S . C summed
+// over the warp. Loading first lets a kernel issue the loads of several rows before it needs them.
 template <int NPL>
-__device__ __forceinline__ float update_row(float* S, float dA, float dx, const float (&Bf)[NPL], const float (&Cf)[NPL]) {
-  float s[NPL];
+__device__ __forceinline__ void load_row(const float* S, float (&s)[NPL]) {
   if constexpr (NPL % 4 == 0) {
 #pragma unroll
     for (int i = 0; i < NPL; i += 4) {
@@ -33,6 +33,10 @@ __device__ __forceinline__ float update_row(float* S, float dA, float dx, const 
 #pragma unroll
     for (int i = 0; i < NPL; ++i) s[i] = S[i];
   }
+}
+template <int NPL>
+__device__ __forceinline__ float update_row(float* S, float (&s)[NPL], float dA, float dx, const float (&Bf)[NPL],
+                                            const float (&Cf)[NPL]) {
   float acc = 0.f;
 #pragma unroll
   for (int i = 0; i < NPL; ++i) {
@@ -69,7 +73,10 @@ __global__ void __launch_bounds__(kWarps * 32) ssm_state_update_kernel(const Ssm
   for (int r = 0; r < kRowsPerWarp; ++r) {
     const int64_t p = blockIdx.x * kRowsPerBlock + warp * kRowsPerWarp + r;
     const float xp = __bfloat162float(x[p]);
-    const float acc = update_row<NPL>(a.state + ((b * a.H + h) * a.P + p) * a.N + lane * NPL, dA, dt * xp, Bf, Cf);
+    float* S = a.state + ((b * a.H + h) * a.P + p) * a.N + lane * NPL;
+    float sv[NPL];
+    load_row<NPL>(S, sv);
+    const float acc = update_row<NPL>(S, sv, dA, dt * xp, Bf, Cf);
     if (lane == 0) {
       float y = acc + Dh * xp;
       if (a.z) y *= silu(__bfloat162float(static_cast<const __nv_bfloat16*>(a.z)[b * a.ldz + h * a.P + p]));
@@ -119,6 +126,11 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
 
   for (int64_t it = blockIdx.x; it < items; it += gridDim.x) {
     const int64_t b = it / (a.H * PS), h = (it / PS) % a.H, ps = it % PS, g = h / hpg;
+    // The state rows do not depend on the conv: their loads go out first and overlap it.
+    float srow[kRowsPerWarp][NPL];
+#pragma unroll
+    for (int r = 0; r < kRowsPerWarp; ++r)
+      load_row<NPL>(a.ssm_state + (b * HP + h * a.P + ps * kRowsPerBlock + warp * kRowsPerWarp + r) * a.N + lane * NPL, srow[r]);
     if (threadIdx.x < kRowsPerBlock) xs[threadIdx.x] = conv(b, h * a.P + ps * kRowsPerBlock + threadIdx.x, true);
     for (int i = threadIdx.x; i < 2 * a.N; i += blockDim.x) bc[i < a.N ? 0 : 1][i < a.N ? i : i - a.N] = conv(b, bc_channel(g, i), false);
     __syncthreads();
@@ -134,7 +146,7 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
       const int pl = warp * kRowsPerWarp + r;
       const int64_t c = h * a.P + ps * kRowsPerBlock + pl;  // channel in [0, HP)
       const float xp = xs[pl];
-      const float acc = update_row<NPL>(a.ssm_state + (b * HP + c) * a.N + lane * NPL, dA, dt * xp, Bf, Cf);
+      const float acc = update_row<NPL>(a.ssm_state + (b * HP + c) * a.N + lane * NPL, srow[r], dA, dt * xp, Bf, Cf);
       if (lane == 0) {
         const float zg = a.z ? silu(__bfloat162float(static_cast<const __nv_bfloat16*>(a.z)[b * a.ldz + c])) : 1.f;
         if (a.norm_w) {

@@ -53,13 +53,18 @@ left &&
 cuobjdump -sass "$M" 2>/dev/null | awk '/Function :/{f=$3} /HMMA/{h[f]++} /LDL/{l[f]++} /STL/{s[f]++} /LDSM/{m[f]++} /BAR/{b[f]++} END{for(k in m) print substr(k,1,100), "HMMA", h[k]+0, "LDSM", m[k]+0, "LDL", l[k]+0, "STL", s[k]+0, "BAR", b[k]+0}' | grep -iE "ssd|conv|rms|state" | tee -a "$sum"
 
 log "ncu ssd_chunk_scan 2.7b 32k"
-left && timeout 60 ncu --clock-control none -k regex:ssd_chunk_scan --launch-skip 1 --launch-count 1 --section SpeedOfLight --section MemoryWorkloadAnalysis \
-  --section ComputeWorkloadAnalysis --section Occupancy --section WarpStateStats --section SchedulerStats --section LaunchStats \
+left && timeout 60 ncu --clock-control none -k regex:ssd_chunk_scan --launch-skip 1 --launch-count 1 --section SpeedOfLight \
+  --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section Occupancy --section WarpStateStats \
+  --section SchedulerStats --section LaunchStats --metrics "regex:^smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio$" \
   "$M" bench-op ssd_chunk_scan --len 32k --reps 1 --warmup 1 --no-ceilings >"$work/ncu-ssd.txt" 2>&1
-grep -E "Duration|Throughput|Pipe|Issue Slots|Warp Cycles|Stall|Registers|Achieved Occupancy|L2 Hit|Mem Busy|Max Bandwidth" "$work/ncu-ssd.txt" | head -40 | tee -a "$sum"
+grep -E "Duration|Throughput|Issue Slots|Warp Cycles|Eligible|Registers|Achieved Occupancy|L2 Hit|Max Bandwidth" "$work/ncu-ssd.txt" | head -24 | tee -a "$sum"
+grep -E "issue_stalled" "$work/ncu-ssd.txt" | awk '$NF+0 > 0.05' | sort -k3 -g -r | head -12 | tee -a "$sum"
 left && timeout 40 ncu --clock-control none -k regex:causal_conv1d --launch-skip 1 --launch-count 1 --section SpeedOfLight \
   "$M" bench-op causal_conv1d --len 101k --reps 1 --warmup 1 --no-ceilings >"$work/ncu-conv.txt" 2>&1
 grep -E "Duration|Throughput" "$work/ncu-conv.txt" | head -8 | tee -a "$sum"
+left && timeout 40 ncu --clock-control none -k regex:mamba2_decode --launch-skip 3 --launch-count 1 --section SpeedOfLight --section LaunchStats \
+  "$M" bench-op mamba2_decode_step --len 1 --param graph=0 --reps 1 --warmup 3 --no-ceilings >"$work/ncu-decode.txt" 2>&1
+grep -E "Duration|Throughput|Grid Size" "$work/ncu-decode.txt" | head -8 | tee -a "$sum"
 
 log "compute-sanitizer"
 left && timeout 60 compute-sanitizer --tool memcheck --error-exitcode 3 --print-limit 10 "$T" "the CUDA SSD scan keeps long memories and survives strong decays,the CUDA conv1d update matches the CPU reference,the CUDA SSM state update matches the CPU reference,the CUDA gated rmsnorm matches the CPU reference,the CUDA fused decode step matches the CPU ops" >"$work/memcheck.log" 2>&1
