@@ -67,12 +67,13 @@ struct Cfg {
   static_assert(kSmem <= 227 * 1024, "shared memory over the per-block limit");
 };
 
-// Progress flags. A writer raises one after a CTA barrier that follows every thread's state stores, with a
-// fence first (cumulative over the barrier, as cooperative groups' grid sync does); a reader loads it with
-// acquire semantics before the barrier that releases the state loads.
+// Progress flags: relaxed GPU-scope accesses ordered by fences. A writer raises one after a CTA barrier that
+// follows every thread's state stores, with a fence first (cumulative over the barrier, as cooperative groups'
+// grid sync does); a reader fences once after seeing it, before the barrier that releases the state loads.
+// (Acquire loads in the polling loop measured 14% slower at 1K tokens, where the chain is the critical path.)
 __device__ __forceinline__ unsigned ld_flag(const unsigned* p) {
   unsigned v;
-  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p));  // later loads follow a barrier
+  asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p));  // later loads follow a barrier
   return v;
 }
 __device__ __forceinline__ void st_flag(unsigned* p, unsigned v) {
@@ -249,6 +250,7 @@ __global__ void __launch_bounds__(kThreads, 1)
               flag = ld_flag(flags + h);
               if (clock64() - t_start > (1ll << 32)) __trap();  // seconds: a broken chain fails loudly, never hangs
             }
+            __threadfence();
           }
           __syncthreads();  // S_prev is readable; every thread is past the copy-out of head j - 1
           if (j + 1 < k) {

@@ -131,12 +131,13 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
 #pragma unroll
     for (int r = 0; r < kRowsPerWarp; ++r)
       load_row<NPL>(a.ssm_state + (b * HP + h * a.P + ps * kRowsPerBlock + warp * kRowsPerWarp + r) * a.N + lane * NPL, srow[r]);
+    const float dt_raw = __bfloat162float(static_cast<const __nv_bfloat16*>(a.dt)[b * a.lddt + h]);
+    const float bias = a.dt_bias ? a.dt_bias[h] : 0.f, Ah = a.A[h], Dh = a.D ? a.D[h] : 0.f;
     if (threadIdx.x < kRowsPerBlock) xs[threadIdx.x] = conv(b, h * a.P + ps * kRowsPerBlock + threadIdx.x, true);
     for (int i = threadIdx.x; i < 2 * a.N; i += blockDim.x) bc[i < a.N ? 0 : 1][i < a.N ? i : i - a.N] = conv(b, bc_channel(g, i), false);
     __syncthreads();
-    const float dt = discretize_dt(__bfloat162float(static_cast<const __nv_bfloat16*>(a.dt)[b * a.lddt + h]),
-                                   a.dt_bias ? a.dt_bias[h] : 0.f, a.dt_softplus, a.dt_min, a.dt_max);
-    const float dA = __expf(dt * a.A[h]), Dh = a.D ? a.D[h] : 0.f;
+    const float dt = discretize_dt(dt_raw, bias, a.dt_softplus, a.dt_min, a.dt_max);
+    const float dA = __expf(dt * Ah);
     float Bf[NPL], Cf[NPL];
 #pragma unroll
     for (int i = 0; i < NPL; ++i) Bf[i] = bc[0][lane * NPL + i], Cf[i] = bc[1][lane * NPL + i];
@@ -172,6 +173,8 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
     const int64_t b = it / (a.H * PS), h = (it / PS) % a.H, ps = it % PS, g = h / hpg;
     if (a.norm_w) {
       const int64_t first = (b * a.H + g * hpg) * PS, count = hpg * PS;
+      const int64_t c = h * a.P + ps * kRowsPerBlock + (threadIdx.x % kRowsPerBlock);
+      const float v = v_ws[b * HP + c], w = a.norm_w[c];  // loaded while the partial sums are reduced
       float s = 0.f;
       for (int64_t i = threadIdx.x; i < count; i += blockDim.x) s += part[first + i];
       s = warp_sum(s);
@@ -179,10 +182,7 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
       __syncthreads();
       const float total = red[0] + red[1] + red[2] + red[3];
       const float rstd = rsqrtf(total / static_cast<float>(hpg * a.P) + a.eps);
-      if (threadIdx.x < kRowsPerBlock) {
-        const int64_t c = h * a.P + ps * kRowsPerBlock + threadIdx.x;
-        yo[b * a.ldy + c] = __float2bfloat16_rn(v_ws[b * HP + c] * rstd * a.norm_w[c]);
-      }
+      if (threadIdx.x < kRowsPerBlock) yo[b * a.ldy + c] = __float2bfloat16_rn(v * rstd * w);
       __syncthreads();  // red is reused by the next item
     }
     if (h % hpg == 0 && ps == 0)
