@@ -70,7 +70,8 @@ struct Cfg {
 // Progress flags: relaxed GPU-scope accesses ordered by fences. A writer raises one after a CTA barrier that
 // follows every thread's state stores, with a fence first (cumulative over the barrier, as cooperative groups'
 // grid sync does); a reader fences once after seeing it, before the barrier that releases the state loads.
-// (Acquire loads in the polling loop measured 14% slower at 1K tokens, where the chain is the critical path.)
+// (An acquire load in the polling loop instead was tried in one H100 run: no gain at long lengths, 1K tokens
+// slower in that run, not isolated from the run's other changes.)
 __device__ __forceinline__ unsigned ld_flag(const unsigned* p) {
   unsigned v;
   asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p));  // later loads follow a barrier
