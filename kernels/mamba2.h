@@ -47,6 +47,18 @@ struct Conv1dUpdateArgs {
 };
 cudaError_t conv1d_update(const Conv1dUpdateArgs& a, cudaStream_t s);
 
+// Per-head SSD parameters shared by the prefill and decode kernels:
+//   dt = clamp(softplus?(dt_raw + dt_bias), dt_min, dt_max) per row and head; A (negative) and the skip D per head.
+struct SsdHeadArgs {
+  const void* dt = nullptr;  // bf16 [rows, H], raw
+  int64_t lddt = 0;
+  const float* dt_bias = nullptr;  // [H] or null
+  bool dt_softplus = true;
+  float dt_min = 0.f, dt_max = 3.0e38f;
+  const float* A = nullptr;  // [H]
+  const float* D = nullptr;  // [H] or null
+};
+
 // ---- ssd_chunk_scan.cu: the SSD prefill (chunked scan) for one sequence ----
 // dt = clamp(softplus?(dt_raw + dt_bias), dt_min, dt_max); per head h (group h / (H/G)):
 //   h_t = exp(dt_t A_h) h_{t-1} + dt_t x_t B_t^T,  y_t = h_t C_t + D_h x_t,  h_{-1} = init_state (or 0),
@@ -55,17 +67,11 @@ struct SsdScanArgs {
   int64_t L = 0, H = 0, P = 0, G = 1, N = 0;
   const void* x = nullptr;  // bf16 [L, H*P]
   int64_t ldx = 0;
-  const void* dt = nullptr;  // bf16 [L, H], before bias and softplus
-  int64_t lddt = 0;
-  const float* dt_bias = nullptr;  // [H] or null
-  bool dt_softplus = true;
-  float dt_min = 0.f, dt_max = 3.0e38f;
-  const float* A = nullptr;  // [H]
+  SsdHeadArgs head;          // dt [L, H], A, D
   const void* B = nullptr;   // bf16 [L, G*N]
   int64_t ldb = 0;
   const void* C = nullptr;  // bf16 [L, G*N]
   int64_t ldc = 0;
-  const float* D = nullptr;           // [H] or null
   const float* init_state = nullptr;  // f32 [H, P, N] or null
   float* final_state = nullptr;       // f32 [H, P, N]
   void* y = nullptr;                  // bf16 [L, H*P]
@@ -87,13 +93,7 @@ struct SsmStateUpdateArgs {
   int64_t ldb = 0;
   const void* C = nullptr;  // bf16 [batch, G*N]
   int64_t ldc = 0;
-  const void* dt = nullptr;  // bf16 [batch, H], raw
-  int64_t lddt = 0;
-  const float* dt_bias = nullptr;
-  bool dt_softplus = true;
-  float dt_min = 0.f, dt_max = 3.0e38f;
-  const float* A = nullptr;
-  const float* D = nullptr;
+  SsdHeadArgs head;         // dt [batch, H], A, D
   const void* z = nullptr;  // bf16 [batch, H*P] or null
   int64_t ldz = 0;
   float* state = nullptr;  // f32 [batch, H, P, N], updated in place
@@ -116,14 +116,8 @@ struct Mamba2DecodeArgs {
   const float* conv_w = nullptr;  // [conv_dim, K]
   const float* conv_b = nullptr;  // [conv_dim] or null
   void* conv_state = nullptr;     // bf16 [batch, K, conv_dim], updated in place
-  const void* dt = nullptr;       // bf16 [batch, H], raw
-  int64_t lddt = 0;
-  const float* dt_bias = nullptr;
-  bool dt_softplus = true;
-  float dt_min = 0.f, dt_max = 3.0e38f;
-  const float* A = nullptr;
-  const float* D = nullptr;
-  const void* z = nullptr;  // bf16 [batch, H*P] or null
+  SsdHeadArgs head;               // dt [batch, H], A, D
+  const void* z = nullptr;        // bf16 [batch, H*P] or null
   int64_t ldz = 0;
   const float* norm_w = nullptr;  // [H*P] or null
   float eps = 1e-5f;

@@ -131,13 +131,13 @@ __global__ void __launch_bounds__(kThreads, 1)
   if (warp < k) {
     const int h = h0 + warp;
     constexpr int TPL = Q / 32;
-    const float A = a.A[h], bias = a.dt_bias ? a.dt_bias[h] : 0.f;
-    const __nv_bfloat16* gdt = static_cast<const __nv_bfloat16*>(a.dt);
+    const float A = a.head.A[h], bias = a.head.dt_bias ? a.head.dt_bias[h] : 0.f;
+    const __nv_bfloat16* gdt = static_cast<const __nv_bfloat16*>(a.head.dt);
     float d[TPL], run = 0.f;
 #pragma unroll
     for (int i = 0; i < TPL; ++i) {
       const int t = lane * TPL + i;
-      d[i] = t < valid ? discretize_dt(__bfloat162float(gdt[(t0 + t) * a.lddt + h]), bias, a.dt_softplus, a.dt_min, a.dt_max) : 0.f;
+      d[i] = t < valid ? discretize_dt(__bfloat162float(gdt[(t0 + t) * a.head.lddt + h]), bias, a.head.dt_softplus, a.head.dt_min, a.head.dt_max) : 0.f;
       run += d[i] * A;
     }
     float incl = run;
@@ -342,7 +342,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
 
     // ---- ... + (G o exp(cs_t - cs_s) dt_s, s <= t) x + D x ----
-    const float Dh = a.D ? a.D[h] : 0.f;
+    const float Dh = a.head.D ? a.head.D[h] : 0.f;
     {
       uint32_t xf[2][4][4];  // x fragments of blocks b and b+1
       auto jb_of = [&](int b) { return b <= i1 ? b : b - i1 - 1; };

@@ -61,10 +61,10 @@ __global__ void __launch_bounds__(kWarps * 32) ssm_state_update_kernel(const Ssm
   const auto* x = static_cast<const __nv_bfloat16*>(a.x) + b * a.ldx + h * a.P;
   const auto* Bv = static_cast<const __nv_bfloat16*>(a.B) + b * a.ldb + g * a.N + lane * NPL;
   const auto* Cv = static_cast<const __nv_bfloat16*>(a.C) + b * a.ldc + g * a.N + lane * NPL;
-  const float dt = discretize_dt(__bfloat162float(static_cast<const __nv_bfloat16*>(a.dt)[b * a.lddt + h]),
-                                 a.dt_bias ? a.dt_bias[h] : 0.f, a.dt_softplus, a.dt_min, a.dt_max);
-  const float dA = __expf(dt * a.A[h]);
-  const float Dh = a.D ? a.D[h] : 0.f;
+  const float dt = discretize_dt(__bfloat162float(static_cast<const __nv_bfloat16*>(a.head.dt)[b * a.head.lddt + h]),
+                                 a.head.dt_bias ? a.head.dt_bias[h] : 0.f, a.head.dt_softplus, a.head.dt_min, a.head.dt_max);
+  const float dA = __expf(dt * a.head.A[h]);
+  const float Dh = a.head.D ? a.head.D[h] : 0.f;
   float Bf[NPL], Cf[NPL];
 #pragma unroll
   for (int i = 0; i < NPL; ++i) Bf[i] = __bfloat162float(Bv[i]), Cf[i] = __bfloat162float(Cv[i]);
@@ -131,12 +131,12 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
 #pragma unroll
     for (int r = 0; r < kRowsPerWarp; ++r)
       load_row<NPL>(a.ssm_state + (b * HP + h * a.P + ps * kRowsPerBlock + warp * kRowsPerWarp + r) * a.N + lane * NPL, srow[r]);
-    const float dt_raw = __bfloat162float(static_cast<const __nv_bfloat16*>(a.dt)[b * a.lddt + h]);
-    const float bias = a.dt_bias ? a.dt_bias[h] : 0.f, Ah = a.A[h], Dh = a.D ? a.D[h] : 0.f;
+    const float dt_raw = __bfloat162float(static_cast<const __nv_bfloat16*>(a.head.dt)[b * a.head.lddt + h]);
+    const float bias = a.head.dt_bias ? a.head.dt_bias[h] : 0.f, Ah = a.head.A[h], Dh = a.head.D ? a.head.D[h] : 0.f;
     if (threadIdx.x < kRowsPerBlock) xs[threadIdx.x] = conv(b, h * a.P + ps * kRowsPerBlock + threadIdx.x, true);
     for (int i = threadIdx.x; i < 2 * a.N; i += blockDim.x) bc[i < a.N ? 0 : 1][i < a.N ? i : i - a.N] = conv(b, bc_channel(g, i), false);
     __syncthreads();
-    const float dt = discretize_dt(dt_raw, bias, a.dt_softplus, a.dt_min, a.dt_max);
+    const float dt = discretize_dt(dt_raw, bias, a.head.dt_softplus, a.head.dt_min, a.head.dt_max);
     const float dA = __expf(dt * Ah);
     float Bf[NPL], Cf[NPL];
 #pragma unroll

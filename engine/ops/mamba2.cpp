@@ -53,6 +53,13 @@ void expect_f32_param(const Tensor& t, const char* op, const char* arg) {
   if (t.defined()) expect_dtype(t, DType::F32, op, arg);
 }
 const float* f32_or_null(const Tensor& t) { return t.defined() ? t.data_as<float>() : nullptr; }
+kernels::SsdHeadArgs head_args(const Tensor& dt, const Tensor& A, const SsdParams& p) {
+  kernels::SsdHeadArgs h;
+  h.dt = dt.data(), h.lddt = row_stride(dt);
+  h.dt_bias = f32_or_null(p.dt_bias), h.dt_softplus = p.dt_softplus, h.dt_min = p.dt_min, h.dt_max = p.dt_max;
+  h.A = A.data_as<float>(), h.D = f32_or_null(p.D);
+  return h;
+}
 #endif
 
 }  // namespace
@@ -259,12 +266,9 @@ void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& 
   kernels::SsdScanArgs a;
   a.L = L, a.H = s.H, a.P = s.P, a.G = s.G, a.N = s.N;
   a.x = x.data(), a.ldx = row_stride(x);
-  a.dt = dt.data(), a.lddt = row_stride(dt);
-  a.dt_bias = f32_or_null(p.dt_bias), a.dt_softplus = p.dt_softplus, a.dt_min = p.dt_min, a.dt_max = p.dt_max;
-  a.A = A.data_as<float>();
+  a.head = head_args(dt, A, p);
   a.B = B.data(), a.ldb = row_stride(B);
   a.C = C.data(), a.ldc = row_stride(C);
-  a.D = f32_or_null(p.D);
   a.init_state = f32_or_null(init_state);
   a.final_state = final_state.data_as<float>();
   a.y = y.data(), a.ldy = row_stride(y);
@@ -316,9 +320,7 @@ void ssm_state_update(const Tensor& x, const Tensor& dt, const Tensor& A, const 
   a.x = x.data(), a.ldx = row_stride(x);
   a.B = B.data(), a.ldb = row_stride(B);
   a.C = C.data(), a.ldc = row_stride(C);
-  a.dt = dt.data(), a.lddt = row_stride(dt);
-  a.dt_bias = f32_or_null(p.dt_bias), a.dt_softplus = p.dt_softplus, a.dt_min = p.dt_min, a.dt_max = p.dt_max;
-  a.A = A.data_as<float>(), a.D = f32_or_null(p.D);
+  a.head = head_args(dt, A, p);
   a.z = z.defined() ? z.data() : nullptr, a.ldz = z.defined() ? row_stride(z) : 0;
   a.state = state.data_as<float>();
   a.y = y.data(), a.ldy = row_stride(y);
@@ -392,9 +394,7 @@ void mamba2_decode_step(const Tensor& xbc, const Tensor& dt, const Tensor& z, co
   a.xbc = xbc.data(), a.ldxbc = row_stride(xbc);
   a.conv_w = conv_w.data_as<float>(), a.conv_b = f32_or_null(conv_b);
   a.conv_state = conv_state.data();
-  a.dt = dt.data(), a.lddt = row_stride(dt);
-  a.dt_bias = f32_or_null(p.dt_bias), a.dt_softplus = p.dt_softplus, a.dt_min = p.dt_min, a.dt_max = p.dt_max;
-  a.A = A.data_as<float>(), a.D = f32_or_null(p.D);
+  a.head = head_args(dt, A, p);
   a.z = z.defined() ? z.data() : nullptr, a.ldz = z.defined() ? row_stride(z) : 0;
   a.norm_w = f32_or_null(norm_w), a.eps = eps;
   a.ssm_state = ssm_state.data_as<float>();
