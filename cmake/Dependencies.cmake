@@ -39,3 +39,45 @@ if(NOT MAMBASCOPE_CUDA STREQUAL "OFF")
                         "(nvcc at /usr/local/cuda/bin) or pass -DCMAKE_CUDA_COMPILER=/path/to/nvcc")
   endif()
 endif()
+
+# Tokenizer libraries, all optional: PCRE2 (the byte-level BPE pre-tokenizer regex with Unicode classes),
+# utf8proc (the NFC normalizer of tokenizer.json files) and SentencePiece (tokenizer.model files). Without one,
+# the tokenizer that needs it throws an Error naming the package to rebuild with, and the tests tagged with its
+# name are registered disabled (tests/CMakeLists.txt). Static archives are preferred, so that a GPU host that
+# carries Debian's packages in .deps/ needs no runtime path for them; Debian ships SentencePiece only shared.
+set(MAMBASCOPE_HAVE_PCRE2 0)
+find_path(PCRE2_INCLUDE_DIR pcre2.h)
+find_library(PCRE2_LIBRARY NAMES libpcre2-8.a pcre2-8)
+if(PCRE2_INCLUDE_DIR AND PCRE2_LIBRARY)
+  set(MAMBASCOPE_HAVE_PCRE2 1)
+  add_library(mambascope_pcre2 INTERFACE)
+  target_include_directories(mambascope_pcre2 SYSTEM INTERFACE ${PCRE2_INCLUDE_DIR})
+  target_link_libraries(mambascope_pcre2 INTERFACE ${PCRE2_LIBRARY})
+  target_compile_definitions(mambascope_pcre2 INTERFACE PCRE2_CODE_UNIT_WIDTH=8)
+endif()
+
+set(MAMBASCOPE_HAVE_UTF8PROC 0)
+find_path(UTF8PROC_INCLUDE_DIR utf8proc.h)
+find_library(UTF8PROC_LIBRARY NAMES libutf8proc.a utf8proc)
+if(UTF8PROC_INCLUDE_DIR AND UTF8PROC_LIBRARY)
+  set(MAMBASCOPE_HAVE_UTF8PROC 1)
+  add_library(mambascope_utf8proc INTERFACE)
+  target_include_directories(mambascope_utf8proc SYSTEM INTERFACE ${UTF8PROC_INCLUDE_DIR})
+  target_link_libraries(mambascope_utf8proc INTERFACE ${UTF8PROC_LIBRARY})
+  if(UTF8PROC_LIBRARY MATCHES "\\.a$")
+    target_compile_definitions(mambascope_utf8proc INTERFACE UTF8PROC_STATIC)
+  endif()
+endif()
+
+set(MAMBASCOPE_HAVE_SENTENCEPIECE 0)
+find_path(SENTENCEPIECE_INCLUDE_DIR sentencepiece_processor.h)
+find_library(SENTENCEPIECE_LIBRARY NAMES sentencepiece)
+if(SENTENCEPIECE_INCLUDE_DIR AND SENTENCEPIECE_LIBRARY)
+  set(MAMBASCOPE_HAVE_SENTENCEPIECE 1)
+  add_library(mambascope_sentencepiece INTERFACE)
+  target_include_directories(mambascope_sentencepiece SYSTEM INTERFACE ${SENTENCEPIECE_INCLUDE_DIR})
+  target_link_libraries(mambascope_sentencepiece INTERFACE ${SENTENCEPIECE_LIBRARY})
+endif()
+message(STATUS "mambascope tokenizers: PCRE2=${MAMBASCOPE_HAVE_PCRE2} (${PCRE2_LIBRARY}) "
+               "utf8proc=${MAMBASCOPE_HAVE_UTF8PROC} (${UTF8PROC_LIBRARY}) "
+               "SentencePiece=${MAMBASCOPE_HAVE_SENTENCEPIECE} (${SENTENCEPIECE_LIBRARY})")

@@ -41,4 +41,6 @@ cublasStatus_t gemm_bf16(cublasLtHandle_t lt, const GemmArgs& a, void* workspace
                          cudaStream_t s);
 
 }  // namespace mambascope::kernels
+#include "kernels/attention.h"
 #include "kernels/mamba2.h"
+#include "kernels/rows.h"

@@ -2,7 +2,8 @@
 // L2 (decoupled look-back style) so that neither chunk states nor intermediate tensors touch DRAM.
 //
 // Work unit (one CTA): one chunk c of Q tokens and k heads h0..h0+k-1 of one B/C group (k = the largest
-// divisor of H/G up to 8). CTAs take tiles in chunk-major order from an atomic ticket, so the CTA a tile
+// divisor of H/G up to 8). Q is the kernel's own chunk (256 for headdim 64, 128 for headdim 128, to fit the
+// registers); the chunked form equals the recurrence for any chunk, so the layer's chunk_size does not enter. CTAs take tiles in chunk-major order from an atomic ticket, so the CTA a tile
 // waits on (same heads, chunk c-1) has always started: no deadlock whatever the residency.
 // Per CTA:
 //   1. cp.async B_c, C_c [Q, N] (shared by the k heads) and x of the first heads [Q, P] into swizzled smem;

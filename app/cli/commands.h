@@ -6,4 +6,7 @@
 namespace mambascope::cli {
 void add_info_command(CLI::App& app);
 void add_bench_op_command(CLI::App& app);
+void add_init_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_tokenize_command(CLI::App& app);
 }

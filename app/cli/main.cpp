@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   mambascope::cli::add_info_command(app);
   mambascope::cli::add_bench_op_command(app);
+  mambascope::cli::add_init_command(app);
+  mambascope::cli::add_run_command(app);
+  mambascope::cli::add_tokenize_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -52,6 +52,7 @@ void register_all_op_benches() {
   if (done) return;
   done = true;
   register_core_op_benches();
+  register_attention_op_benches();
   register_mamba2_op_benches();
 }
 

@@ -130,7 +130,7 @@ struct ThreadGpuContext {
   ~ThreadGpuContext() {
     // Best effort at thread exit: the process may already be tearing the driver down.
     if (ctx.lt) cublasLtDestroy(ctx.lt);
-    if (ctx.lt_workspace) cudaFree(ctx.lt_workspace);
+    if (ctx.lt_workspace) cuda_allocator().deallocate(ctx.lt_workspace, ctx.lt_workspace_bytes, MemCategory::Workspace);
     if (ctx.stream) cudaStreamDestroy(ctx.stream);
   }
 };
@@ -150,7 +150,7 @@ GpuContext& gpu_context() {
     MS_CUDA_CHECK(cudaStreamCreateWithFlags(&t.ctx.stream, cudaStreamNonBlocking));
     MS_CUDA_CHECK(cublasLtCreate(&t.ctx.lt));
     t.ctx.lt_workspace_bytes = size_t{32} << 20;  // cuBLASLt's recommended size on Hopper
-    MS_CUDA_CHECK(cudaMalloc(&t.ctx.lt_workspace, t.ctx.lt_workspace_bytes));
+    t.ctx.lt_workspace = cuda_allocator().allocate(t.ctx.lt_workspace_bytes, MemCategory::Workspace);
   }
   return t.ctx;
 }

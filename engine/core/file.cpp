@@ -34,13 +34,23 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
       throw Error(std::string("cannot map: ") + std::strerror(err), path, {}, "check free address space and the file system");
     }
     m->data_ = static_cast<const uint8_t*>(p);
+    m->mapped_ = true;
   }
   ::close(fd);
   return m;
 }
 
+std::shared_ptr<MappedFile> MappedFile::from_bytes(std::string bytes, const std::string& name) {
+  std::shared_ptr<MappedFile> m(new MappedFile());
+  m->owned_ = std::move(bytes);
+  m->data_ = reinterpret_cast<const uint8_t*>(m->owned_.data());
+  m->size_ = m->owned_.size();
+  m->path_ = name;
+  return m;
+}
+
 MappedFile::~MappedFile() {
-  if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+  if (mapped_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
 std::string read_text_file(const std::string& path) {

@@ -11,6 +11,8 @@ class MappedFile {
  public:
   // Maps `path` read-only. Throws Error naming the path when it cannot be opened or mapped.
   static std::shared_ptr<MappedFile> open(const std::string& path);
+  // An in-memory stand-in (fuzzers, tests): `name` plays the path's role in errors.
+  static std::shared_ptr<MappedFile> from_bytes(std::string bytes, const std::string& name);
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -23,6 +25,8 @@ class MappedFile {
   MappedFile() = default;
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
+  bool mapped_ = false;
+  std::string owned_;  // the bytes of from_bytes()
   std::string path_;
 };
 

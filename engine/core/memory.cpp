@@ -27,7 +27,10 @@ void MemoryStats::on_alloc(MemCategory c, size_t bytes) {
   s_.current[i] += bytes;
   if (s_.current[i] > s_.peak[i]) s_.peak[i] = s_.current[i];
   s_.total_current += bytes;
-  if (s_.total_current > s_.total_peak) s_.total_peak = s_.total_current;
+  if (s_.total_current > s_.total_peak) {
+    s_.total_peak = s_.total_current;
+    s_.at_total_peak = s_.current;
+  }
   ++s_.allocations;
 }
 
@@ -47,6 +50,7 @@ void MemoryStats::reset_peak() {
   std::lock_guard lock(mu_);
   s_.peak = s_.current;
   s_.total_peak = s_.total_current;
+  s_.at_total_peak = s_.current;
 }
 
 MemorySnapshot MemoryStats::snapshot() const {

@@ -20,9 +20,11 @@ struct MemorySnapshot {
   std::array<size_t, kMemCategoryCount> peak{};  // peak of each category on its own
   size_t total_current = 0;
   size_t total_peak = 0;                         // peak of the sum over categories
+  std::array<size_t, kMemCategoryCount> at_total_peak{};  // each category when the sum peaked
   size_t allocations = 0;                        // live allocations
   size_t cur(MemCategory c) const { return current[static_cast<size_t>(c)]; }
   size_t pk(MemCategory c) const { return peak[static_cast<size_t>(c)]; }
+  size_t at_peak(MemCategory c) const { return at_total_peak[static_cast<size_t>(c)]; }
 };
 
 class MemoryStats {

@@ -243,6 +243,29 @@ Tensor Tensor::unsqueeze(int d) const {
   return t;
 }
 
+Tensor Tensor::unflatten(int d, const Shape& sizes) const {
+  const int r = rank();
+  if (d < 0) d += r;
+  if (d < 0 || d >= r) throw Error("unflatten dimension out of range for " + describe(), "tensor", "unflatten");
+  if (shape_numel(sizes) != shape_[d])
+    throw Error("cannot split dimension " + std::to_string(d) + " of " + describe() + " into " + shape_str(sizes), "tensor", "unflatten");
+  Tensor t = *this;
+  Shape sh(shape_.begin(), shape_.begin() + d), st(strides_.begin(), strides_.begin() + d);
+  Shape inner(sizes.size());
+  int64_t acc = strides_[d];
+  for (size_t i = sizes.size(); i-- > 0;) {
+    inner[i] = acc;
+    acc *= sizes[i];
+  }
+  sh.insert(sh.end(), sizes.begin(), sizes.end());
+  st.insert(st.end(), inner.begin(), inner.end());
+  sh.insert(sh.end(), shape_.begin() + d + 1, shape_.end());
+  st.insert(st.end(), strides_.begin() + d + 1, strides_.end());
+  t.shape_ = sh;
+  t.strides_ = st;
+  return t;
+}
+
 namespace {
 // Host strided copy of elements of `esize` bytes, walking dst in row-major order.
 void strided_copy(uint8_t* dst, const Shape& dshape, const Shape& dstr, const uint8_t* src, const Shape& sstr, size_t esize) {

@@ -86,6 +86,9 @@ class Tensor {
   Tensor select(int dim, int64_t index) const;  // drops `dim`
   Tensor transpose(int a, int b) const;
   Tensor unsqueeze(int dim) const;
+  // Splits dimension `dim` into `sizes` (their product must equal it); valid for any stride of `dim`, so a
+  // strided column block [T, H*D] of a fused projection becomes [T, H, D].
+  Tensor unflatten(int dim, const Shape& sizes) const;
 
   // Copies.
   Tensor contiguous() const;

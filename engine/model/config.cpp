@@ -17,8 +17,9 @@ ConfigReader::ConfigReader(const json& j, std::string file, std::string prefix)
 ConfigReader::~ConfigReader() = default;
 ConfigReader::ConfigReader(ConfigReader&&) noexcept = default;
 
-ConfigReader ConfigReader::from_file(const std::string& path) {
-  const std::string text = read_text_file(path);
+ConfigReader ConfigReader::from_file(const std::string& path) { return from_string(read_text_file(path), path); }
+
+ConfigReader ConfigReader::from_string(const std::string& text, const std::string& path) {
   json j;
   try {
     j = json::parse(text);
@@ -90,6 +91,21 @@ std::vector<int64_t> ConfigReader::get_int_list(const std::string& key, std::vec
   for (const json& e : v) {
     if (!e.is_number_integer()) type_error(file_, path_of(key), "a list of integers", v);
     out.push_back(e.get<int64_t>());
+  }
+  return out;
+}
+
+std::vector<std::string> ConfigReader::get_string_list(const std::string& key, std::vector<std::string> def) {
+  if (!has(key)) {
+    used_.insert(key);
+    return def;
+  }
+  const json& v = at(key, "list of strings");
+  if (!v.is_array()) type_error(file_, path_of(key), "a list of strings", v);
+  std::vector<std::string> out;
+  for (const json& e : v) {
+    if (!e.is_string()) type_error(file_, path_of(key), "a list of strings", v);
+    out.push_back(e.get<std::string>());
   }
   return out;
 }

@@ -15,6 +15,7 @@ class ConfigReader {
  public:
   ConfigReader(const nlohmann::json& j, std::string file, std::string prefix = {});
   static ConfigReader from_file(const std::string& path);
+  static ConfigReader from_string(const std::string& text, const std::string& name);  // `name` as the file in errors
   ~ConfigReader();
   ConfigReader(ConfigReader&&) noexcept;
 
@@ -28,6 +29,7 @@ class ConfigReader {
   std::string get_string(const std::string& key);
   std::string get_string(const std::string& key, const std::string& def);
   std::vector<int64_t> get_int_list(const std::string& key, std::vector<int64_t> def);
+  std::vector<std::string> get_string_list(const std::string& key, std::vector<std::string> def);
   // A nested object (required unless `optional`, in which case an absent key gives an empty object).
   ConfigReader child(const std::string& key, bool optional = false);
   // Marks keys as known-but-unused (accepted and logged once). A key that is null counts as absent.

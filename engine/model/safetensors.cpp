@@ -54,9 +54,12 @@ const char* dtype_to_safetensors(DType t) {
 
 // ---- SafetensorsFile ----
 
-std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
+std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) { return open(MappedFile::open(path)); }
+
+std::shared_ptr<SafetensorsFile> SafetensorsFile::open(std::shared_ptr<MappedFile> file) {
   auto f = std::shared_ptr<SafetensorsFile>(new SafetensorsFile());
-  f->file_ = MappedFile::open(path);
+  f->file_ = std::move(file);
+  const std::string& path = f->file_->path();
   const size_t size = f->file_->size();
   const uint8_t* p = f->file_->data();
   if (size < 8)
@@ -164,7 +167,13 @@ const SafetensorInfo& SafetensorsFile::info(const std::string& name) const {
 Tensor SafetensorsFile::tensor(const std::string& name) const {
   const SafetensorInfo& t = info(name);
   const DType dt = dtype_from_safetensors(t.dtype, path(), name);
-  return Tensor::borrow(const_cast<uint8_t*>(bytes(t)), t.shape, dt, Device::Cpu, shared_from_this());
+  const uint8_t* p = bytes(t);
+  if (reinterpret_cast<uintptr_t>(p) % dtype_size(dt) == 0)
+    return Tensor::borrow(const_cast<uint8_t*>(p), t.shape, dt, Device::Cpu, shared_from_this());
+  // A writer that did not align its tensors (ours and the reference's do): copy into aligned memory.
+  Tensor c = Tensor::empty(t.shape, dt, Device::Cpu, MemCategory::Weights);
+  std::memcpy(c.data(), p, t.end - t.begin);
+  return c;
 }
 
 // ---- Checkpoint ----
@@ -249,8 +258,13 @@ size_t Checkpoint::total_bytes() const {
 
 // ---- writer ----
 
-void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
+void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors_in,
                        const std::map<std::string, std::string>& metadata) {
+  // Data in order of decreasing element size (stable), as the reference writer does: with the header padded
+  // to 8 bytes, every tensor then starts aligned to its element size and can be viewed in place.
+  std::vector<std::pair<std::string, Tensor>> tensors = tensors_in;
+  std::stable_sort(tensors.begin(), tensors.end(),
+                   [](const auto& a, const auto& b) { return dtype_size(a.second.dtype()) > dtype_size(b.second.dtype()); });
   json h = json::object();
   if (!metadata.empty()) h["__metadata__"] = metadata;
   size_t off = 0;

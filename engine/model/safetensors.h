@@ -27,6 +27,7 @@ class SafetensorsFile : public std::enable_shared_from_this<SafetensorsFile> {
  public:
   // Opens and validates. Every violation throws Error naming the file, the tensor and what is wrong.
   static std::shared_ptr<SafetensorsFile> open(const std::string& path);
+  static std::shared_ptr<SafetensorsFile> open(std::shared_ptr<MappedFile> file);  // already mapped/in memory
 
   const std::string& path() const { return file_->path(); }
   const std::vector<SafetensorInfo>& tensors() const { return tensors_; }  // in data order

@@ -59,6 +59,12 @@ Tensor scratch(Arena* arena, const Shape& shape, DType dt, Device dev) {
   return Tensor::empty(shape, dt, dev, MemCategory::Workspace);
 }
 
+Tensor scratch_rows(Arena* arena, int64_t rows, int64_t cols, DType dt, Device dev) {
+  const int64_t per16 = 16 / static_cast<int64_t>(dtype_size(dt));
+  const int64_t padded = (cols + per16 - 1) / per16 * per16;
+  return scratch(arena, {rows, padded}, dt, dev).slice(1, 0, cols);
+}
+
 std::vector<float> read_f32(const Tensor& t) {
   if (t.device() != Device::Cpu) return t.to_f32_vector();
   return t.contiguous().to_f32_vector();

@@ -23,6 +23,9 @@ void expect_row_major(const Tensor& t, const char* op, const char* arg);
 // Temporaries of an op: from `arena` when one is given (sessions, benchmarks, CUDA-graph capture, where
 // no allocation may happen), otherwise a fresh tensor accounted as workspace (tests, one-off calls).
 Tensor scratch(Arena* arena, const Shape& shape, DType dt, Device dev);
+// A [rows, cols] scratch matrix whose row stride is padded to a multiple of 16 bytes (CUDA kernels load
+// rows with 16-byte vectors; column slices of it then stay aligned wherever the columns allow).
+Tensor scratch_rows(Arena* arena, int64_t rows, int64_t cols, DType dt, Device dev);
 
 // Host helpers for the CPU references: read any float tensor as f32 (strides honoured) and write f32
 // values into a float tensor (rounding to its dtype).

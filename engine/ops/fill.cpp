@@ -1,5 +1,7 @@
 #include "engine/ops/fill.h"
 
+#include <cstring>
+
 #include "engine/core/cuda.h"
 #include "engine/ops/common.h"
 
@@ -9,6 +11,19 @@
 #endif
 
 namespace mambascope::ops {
+
+void fill_zero(Tensor& t) {
+  expect_contiguous(t, "fill_zero", "t");
+  if (t.device() == Device::Cpu) {
+    std::memset(t.data(), 0, t.nbytes());
+    return;
+  }
+#if MAMBASCOPE_HAVE_CUDA
+  MS_CUDA_CHECK(cudaMemsetAsync(t.data(), 0, t.nbytes(), gpu_context().stream));
+#else
+  require_cuda("fill_zero");
+#endif
+}
 
 void fill_uniform(Tensor& t, uint64_t seed, float scale) {
   expect_float(t, "fill_uniform", "t");

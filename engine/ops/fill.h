@@ -9,6 +9,8 @@
 namespace mambascope::ops {
 
 void fill_uniform(Tensor& t, uint64_t seed, float scale);
+// Sets every byte of a contiguous tensor to zero (cudaMemsetAsync on this thread's stream on CUDA).
+void fill_zero(Tensor& t);
 
 // The hash itself, for CPU code that wants the same stream: value for index i in [-1, 1).
 inline float uniform_pm1(uint64_t seed, uint64_t i) {

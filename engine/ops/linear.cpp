@@ -1,9 +1,9 @@
 #include "engine/ops/linear.h"
 
-#include <cmath>
-
 #include "engine/core/cuda.h"
+#include "engine/ops/activation.h"
 #include "engine/ops/common.h"
+#include "engine/ops/cpu/activation.h"
 #include "engine/ops/cpu/gemm.h"
 
 #if MAMBASCOPE_HAVE_CUDA
@@ -12,13 +12,6 @@
 #endif
 
 namespace mambascope::ops {
-
-namespace {
-float gelu_tanh(float v) {
-  const float c = 0.7978845608028654f;  // sqrt(2/pi)
-  return 0.5f * v * (1.f + std::tanh(c * (v + 0.044715f * v * v * v)));
-}
-}  // namespace
 
 void linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y, float beta, LinearAct act) {
   constexpr const char* op = "linear";
@@ -44,8 +37,12 @@ void linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y, flo
     if (bias.defined()) bf = read_f32(bias);
     std::vector<float> yf = beta != 0.f ? read_f32(y) : std::vector<float>(static_cast<size_t>(M * N), 0.f);
     cpu::gemm_f32(M, N, K, xf.data(), K, wf.data(), K, yf.data(), N, bias.defined() ? bf.data() : nullptr, 1.f, beta);
-    if (act == LinearAct::GeluTanh)
-      for (float& v : yf) v = gelu_tanh(v);
+    if (act != LinearAct::None) {
+      const cpu::Activation a = act == LinearAct::GeluTanh ? cpu::Activation::GeluTanh
+                                : act == LinearAct::GeluErf ? cpu::Activation::GeluErf
+                                                            : cpu::Activation::Silu;
+      for (float& v : yf) v = cpu::activate(a, v);
+    }
     write_f32(y, yf);
     return;
   }
@@ -72,8 +69,12 @@ void linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y, flo
   a.epilogue = act == LinearAct::GeluTanh ? (bias.defined() ? kernels::GemmEpilogue::BiasGeluTanh : kernels::GemmEpilogue::GeluTanh)
                                           : (bias.defined() ? kernels::GemmEpilogue::Bias : kernels::GemmEpilogue::None);
   a.beta = beta;
+  const bool elementwise = act == LinearAct::GeluErf || act == LinearAct::Silu;
+  if (elementwise && y.dtype() != DType::BF16) throw Error("exact GELU / SiLU outputs must be bf16 on CUDA", op, "y");
   GpuContext& g = gpu_context();
   MS_CUDA_CHECK(kernels::gemm_bf16(g.lt, a, g.lt_workspace, g.lt_workspace_bytes, g.stream));
+  if (elementwise)
+    activation(y, y, act == LinearAct::GeluErf ? Activation::GeluErf : Activation::Silu);
 #else
   require_cuda(op);
 #endif

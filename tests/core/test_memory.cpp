@@ -28,6 +28,8 @@ TEST_CASE("the allocator accounts current and peak bytes per category exactly", 
   CHECK(s.cur(MemCategory::State) == 2048);
   CHECK(s.total_current == 1024 + 256 + 2048);
   CHECK(s.total_peak == 1024 + 4096 + 256);  // peak of the sum, not the sum of the peaks (which is 7424)
+  CHECK(s.at_peak(MemCategory::KV) == 4096);   // the composition at that moment
+  CHECK(s.at_peak(MemCategory::State) == 0);
 
   a.stats().reset_peak();
   s = a.stats().snapshot();

@@ -43,6 +43,11 @@ TEST_CASE("views share storage and follow strides", "[core][tensor]") {
   REQUIRE_ERROR_MENTIONS(t.view({5, -1}), "cannot view");
   REQUIRE_ERROR_MENTIONS(t.slice(2, 3, 5), "slice");
   CHECK(t.unsqueeze(0).shape() == Shape{1, 2, 3, 4});
+  Tensor cols = t.view({6, 4}).slice(1, 2, 4).unflatten(1, {2, 1});  // a strided column block split in two
+  CHECK(cols.shape() == Shape{6, 2, 1});
+  CHECK(cols.strides() == Shape{4, 1, 1});
+  CHECK(cols.select(0, 1).contiguous().to_f32_vector() == std::vector<float>{6, 7});
+  REQUIRE_ERROR_MENTIONS(t.unflatten(2, {3, 2}), "cannot split");
   CHECK(t.unsqueeze(-1).shape() == Shape{2, 3, 4, 1});
 }
 

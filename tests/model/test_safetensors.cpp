@@ -46,6 +46,8 @@ TEST_CASE("safetensors round trip keeps names, dtypes, shapes, bytes and metadat
   CHECK(f->tensor("empty").numel() == 0);
   CHECK(f->tensor("t").to_f32_vector() == strided.contiguous().to_f32_vector());
   CHECK_FALSE(ra.storage()->owned());  // zero-copy view of the mapping
+  for (const SafetensorInfo& t : f->tensors())  // written largest element first: each one aligned in place
+    CHECK(reinterpret_cast<uintptr_t>(f->bytes(t)) % (t.elem_bits / 8) == 0);
   // The header is padded to a multiple of 8 bytes, as the reference writer does.
   const std::string raw = test::read_bytes(p);
   uint64_t n = 0;
@@ -143,6 +145,19 @@ TEST_CASE("corrupt safetensors files are refused with the file and what is wrong
       REQUIRE_THROWS_AS(SafetensorsFile::open(p), Error);
     }
   }
+}
+
+TEST_CASE("tensors at unaligned offsets from other writers are copied into aligned memory", "[model][safetensors]") {
+  test::TempDir dir("st");
+  // A U8 of 3 bytes, then an F32 at offset 3.
+  const std::string h = R"({"a":{"dtype":"U8","shape":[3],"data_offsets":[0,3]},"b":{"dtype":"F32","shape":[1],"data_offsets":[3,7]}})";
+  std::string data = "xyz";
+  const float v = 2.5f;
+  data.append(reinterpret_cast<const char*>(&v), 4);
+  auto f = SafetensorsFile::open(write_st(dir, st_bytes(h, data)));
+  const Tensor b = f->tensor("b");
+  CHECK(reinterpret_cast<uintptr_t>(b.data()) % 4 == 0);
+  CHECK(b.to_f32_vector() == std::vector<float>{2.5f});
 }
 
 TEST_CASE("dtypes the engine does not compute in are readable but not usable", "[model][safetensors]") {

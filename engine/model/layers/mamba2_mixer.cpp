@@ -57,6 +57,36 @@ Mamba2Mixer::Mamba2Mixer(const Mamba2Config& cfg, const Checkpoint& ckpt, const 
   A_ = Tensor::from_f32(a, {H}).to(dev, MemCategory::Weights);
 }
 
+namespace {
+// A weight of the model, converted to `dt` on the store's device (small parameters come through the host).
+Tensor store_weight(const WeightStore& w, const std::string& name, const Shape& want, DType dt) {
+  Tensor t = w.get(name);
+  if (shape_numel(t.shape()) != shape_numel(want))
+    throw Error("shape " + shape_str(t.shape()) + " does not match the config's " + shape_str(want), w.source(), name,
+                "check the model config against the checkpoint");
+  if (t.dtype() == dt) return t.view(want);
+  Tensor h = t.device() == Device::Cpu ? t : t.to(Device::Cpu, MemCategory::Other);
+  h = h.contiguous().to_dtype(dt).view(want);
+  return w.device() == Device::Cpu ? h.clone(MemCategory::Weights) : h.to(w.device(), MemCategory::Weights);
+}
+}  // namespace
+
+Mamba2Mixer::Mamba2Mixer(const Mamba2Config& cfg, const WeightStore& w, const std::string& prefix, const std::string& sfx)
+    : cfg_(cfg), dev_(w.device()), act_(w.device() == Device::Cuda ? DType::BF16 : DType::F32) {
+  cfg_.validate(w.source());
+  const int64_t d = cfg.d_model, di = cfg.d_inner(), H = cfg.nheads(), C = cfg.conv_dim(), K = cfg.d_conv;
+  in_w_ = store_weight(w, prefix + "in_proj.weight", {cfg.in_proj_dim(), d}, act_);
+  out_w_ = store_weight(w, prefix + "out_proj.weight", {d, di}, act_);
+  conv_w_ = store_weight(w, prefix + "conv1d" + sfx + ".weight", {C, K}, DType::F32);
+  if (cfg.conv_bias) conv_b_ = store_weight(w, prefix + "conv1d" + sfx + ".bias", {C}, DType::F32);
+  dt_bias_ = store_weight(w, prefix + "dt_bias" + sfx, {H}, DType::F32);
+  D_ = store_weight(w, prefix + "D" + sfx, {H}, DType::F32);
+  norm_w_ = store_weight(w, prefix + "norm.weight", {di}, DType::F32);
+  std::vector<float> a = store_weight(w, prefix + "A_log" + sfx, {H}, DType::F32).to_f32_vector();
+  for (float& v : a) v = -std::exp(v);
+  A_ = dev_ == Device::Cpu ? Tensor::from_f32(a, {H}) : Tensor::from_f32(a, {H}).to(dev_, MemCategory::Weights);
+}
+
 size_t Mamba2Mixer::weight_bytes() const {
   size_t n = 0;
   for (const Tensor* t : {&in_w_, &in_b_, &conv_w_, &conv_b_, &dt_bias_, &A_, &D_, &norm_w_, &out_w_, &out_b_})
@@ -67,9 +97,7 @@ size_t Mamba2Mixer::weight_bytes() const {
 Tensor Mamba2Mixer::project_in(const Tensor& u, Arena* arena) const {
   if (u.rank() != 2 || u.dim(1) != cfg_.d_model)
     throw Error("input " + u.describe() + " is not [tokens, d_model = " + std::to_string(cfg_.d_model) + "]", "Mamba2Mixer", "u");
-  // Rows padded to a multiple of 8 elements: the CUDA kernels read them with 16-byte vectors.
-  const int64_t n = cfg_.in_proj_dim(), padded = (n + 7) / 8 * 8;
-  Tensor zxbcdt = ops::scratch(arena, {u.dim(0), padded}, act_, dev_).slice(1, 0, n);
+  Tensor zxbcdt = ops::scratch_rows(arena, u.dim(0), cfg_.in_proj_dim(), act_, dev_);
   ops::linear(u, in_w_, in_b_, zxbcdt);
   return zxbcdt;
 }
@@ -80,9 +108,15 @@ void Mamba2Mixer::finish(Tensor& y, const Tensor& z, Tensor& out) const {
 }
 
 void Mamba2Mixer::forward(const Tensor& u, Tensor& out, Mamba2Cache* cache, Arena* arena) const {
-  const int64_t L = u.dim(0), di = cfg_.d_inner(), C = cfg_.conv_dim(), GN = cfg_.ngroups * cfg_.d_state;
-  if (cache && cache->batch() != 1) throw Error("a prefill cache holds one sequence", "Mamba2Mixer", "cache", "pass a batch-1 cache");
   const Tensor zxbcdt = project_in(u, arena);
+  Tensor y = ops::scratch(arena, {u.dim(0), cfg_.d_inner()}, act_, dev_);
+  core(zxbcdt, y, cache, arena);
+  ops::linear(y, out_w_, out_b_, out);
+}
+
+void Mamba2Mixer::core(const Tensor& zxbcdt, Tensor& y, Mamba2Cache* cache, Arena* arena) const {
+  const int64_t L = zxbcdt.dim(0), di = cfg_.d_inner(), C = cfg_.conv_dim(), GN = cfg_.ngroups * cfg_.d_state;
+  if (cache && cache->batch() != 1) throw Error("a prefill cache holds one sequence", "Mamba2Mixer", "cache", "pass a batch-1 cache");
   const Tensor z = zxbcdt.slice(1, 0, di), xbc_in = zxbcdt.slice(1, di, di + C), dt = zxbcdt.slice(1, di + C, di + C + cfg_.nheads());
 
   Tensor xbc = ops::scratch(arena, {L, C}, act_, dev_);
@@ -94,12 +128,11 @@ void Mamba2Mixer::forward(const Tensor& u, Tensor& out, Mamba2Cache* cache, Aren
   p.dt_bias = dt_bias_;
   p.D = D_;
   p.chunk_size = cfg_.chunk_size;
-  Tensor y = ops::scratch(arena, {L, di}, act_, dev_);
   Tensor ssm_state = cache ? cache->ssm.select(0, 0)
                            : ops::scratch(arena, {cfg_.nheads(), cfg_.headdim, cfg_.d_state}, DType::F32, dev_);
   ops::ssd_scan(xbc.slice(1, 0, di), dt, A_, xbc.slice(1, di, di + GN), xbc.slice(1, di + GN, di + 2 * GN), p,
                 cache ? ssm_state : Tensor(), y, ssm_state, arena);
-  finish(y, z, out);
+  ops::gated_rmsnorm(y, z, norm_w_, y, cfg_.d_inner() / cfg_.ngroups, static_cast<float>(cfg_.norm_eps));
 }
 
 void Mamba2Mixer::step(const Tensor& u, Tensor& out, Mamba2Cache& cache, Arena* arena) const {

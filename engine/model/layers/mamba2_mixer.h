@@ -14,6 +14,7 @@
 #include "engine/core/tensor.h"
 #include "engine/model/config.h"
 #include "engine/model/safetensors.h"
+#include "engine/model/weights.h"
 
 namespace mambascope {
 
@@ -36,6 +37,15 @@ class Mamba2Mixer {
   // Loads and checks the weights (names are `prefix` + the names above); throws Error naming the checkpoint
   // file and tensor on a missing tensor or a wrong shape.
   Mamba2Mixer(const Mamba2Config& cfg, const Checkpoint& ckpt, const std::string& prefix, Device dev);
+  // From weights already loaded for a model (`prefix` + the names above). `suffix` names one scan direction's
+  // own parameters in ML-Mamba's connector (conv1d{suffix}, dt_bias{suffix}, A_log{suffix}, D{suffix}; "_b" for
+  // the released backward scan) while in_proj, norm and out_proj are shared.
+  Mamba2Mixer(const Mamba2Config& cfg, const WeightStore& w, const std::string& prefix, const std::string& suffix = "");
+  // The layer between the projections: zxbcdt [L, in_proj_dim] -> y [L, d_inner] = rmsnorm_grouped(SSD(...) *
+  // silu(z)) * w (the connector runs it per scan order on the permuted projection).
+  void core(const Tensor& zxbcdt, Tensor& y, Mamba2Cache* cache = nullptr, Arena* arena = nullptr) const;
+  const Tensor& in_proj_weight() const { return in_w_; }
+  const Tensor& out_proj_weight() const { return out_w_; }
 
   // Prefill of one sequence: u [L, d_model] -> out [L, d_model] (activation dtype). With a cache (batch 1),
   // its states are the initial states and are replaced by the final ones; without, the sequence starts

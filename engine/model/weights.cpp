@@ -1,0 +1,61 @@
+#include "engine/model/weights.h"
+
+#include <set>
+
+#include "engine/core/error.h"
+#include "engine/core/log.h"
+#include "engine/model/init_weights.h"
+
+namespace mambascope {
+
+WeightStore WeightStore::load(const ModelConfig& c, const Checkpoint& ck, Device dev, DType dt) {
+  WeightStore s;
+  s.device_ = dev;
+  s.dtype_ = dt;
+  s.source_ = ck.path();
+  std::set<std::string> used;
+  for (const WeightSpec& spec : weight_specs(c)) {
+    if (!ck.contains(spec.name))
+      throw Error("tensor missing (the model " + c.kind() + " needs it)", ck.path(), spec.name,
+                  "check that the checkpoint is of the model config.json describes");
+    const SafetensorInfo& info = ck.info(spec.name);
+    if (info.shape != spec.shape)
+      throw Error("shape " + shape_str(info.shape) + " in the file, the config needs " + shape_str(spec.shape), ck.file_of(spec.name),
+                  spec.name, "the checkpoint and config.json disagree: use the config that came with the weights");
+    Tensor h = ck.host(spec.name);
+    if (!is_float(h.dtype()))
+      throw Error(std::string("dtype ") + dtype_name(h.dtype()) + " where a float weight is needed", ck.file_of(spec.name), spec.name);
+    const DType want = spec.keep_f32 ? DType::F32 : dt;
+    if (h.dtype() != want) h = h.to_dtype(want);
+    s.w_[spec.name] = dev == Device::Cpu ? h : h.to(dev, MemCategory::Weights);  // host: a view of the mapping
+    used.insert(spec.name);
+  }
+  size_t unused = 0;
+  for (const std::string& n : ck.names())
+    if (!used.count(n)) ++unused;
+  if (unused) log_info(ck.path() + ": " + std::to_string(unused) + " tensor(s) not used by " + c.kind());
+  return s;
+}
+
+WeightStore WeightStore::random(const ModelConfig& c, uint64_t seed, Device dev, DType dt) {
+  WeightStore s;
+  s.device_ = dev;
+  s.dtype_ = dt;
+  s.source_ = "random (seed " + std::to_string(seed) + ")";
+  for (const WeightSpec& spec : weight_specs(c)) s.w_[spec.name] = generate_weight(spec, seed, dt, dev);
+  return s;
+}
+
+const Tensor& WeightStore::get(const std::string& name) const {
+  auto it = w_.find(name);
+  if (it == w_.end()) throw Error("weight not loaded", source_, name, "this is a bug in mambascope: please report it");
+  return it->second;
+}
+
+size_t WeightStore::bytes() const {
+  size_t b = 0;
+  for (const auto& [n, t] : w_) b += t.nbytes();
+  return b;
+}
+
+}  // namespace mambascope

@@ -1,0 +1,399 @@
+// Prefill attention for head_dim 128 on Hopper (kernels/attention.h): TMA + wgmma, warp-specialised.
+//
+// CTA = 3 warpgroups and 128 query rows of one (batch, head). Warpgroup 0 is the producer: one thread
+// issues TMA loads (128-byte swizzle, out-of-range rows zero-filled by the copy engine) of the Q tile and
+// of K and V tiles of 128 keys into a 2-stage ring guarded by full/empty mbarriers, and the warpgroup
+// gives its registers away (setmaxnreg). Warpgroups 1 and 2 each own 64 query rows:
+//   S = Q K^T  (wgmma m64n128k16, both operands from shared memory, 8 k-steps)
+//   online softmax in base 2 on the accumulator fragments (two rows per thread, quad shuffles)
+//   O += P V   (wgmma with P from registers as bf16, V from shared memory N-major)
+// with the next tile's Q K^T issued before this tile's softmax waits (intra-warpgroup overlap: the tensor
+// cores work on S_{j+1} and P_j V_j while the warpgroup computes exponentials). KV tiles run from the last
+// (the only ones that need masking, causal or ragged end) to the first; CTAs run in detail::tile_coord order
+// (one kv head at a time so its K/V stays in L2, longest tiles first).
+#include <cuda.h>
+#include <cudaTypedefs.h>
+#include <cuda_bf16.h>
+
+#include <cstdint>
+#include <mutex>
+
+#include "kernels/attention.h"
+#include "kernels/attention_common.cuh"
+
+namespace mambascope::kernels {
+namespace {
+
+constexpr int kBM = 128, kBN = 128, kD = 128, kStages = 2, kThreads = 384;
+constexpr int kHalfTile = 128 * 64 * 2;        // bytes of a [128 rows][64 cols] bf16 swizzled half tile
+constexpr int kTileBytes = 2 * kHalfTile;      // a 128 x 128 tile
+constexpr int kSmemBytes = kTileBytes * (1 + 2 * kStages) + 1024 /* barriers */ + 1024 /* alignment */;
+
+struct Barriers {
+  uint64_t q_full, k_full[kStages], k_empty[kStages], v_full[kStages], v_empty[kStages];
+};
+
+__device__ __forceinline__ uint32_t smem_u32(const void* p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
+
+__device__ __forceinline__ void mbar_init(uint64_t* bar, uint32_t count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(smem_u32(bar)), "r"(count));
+}
+__device__ __forceinline__ void mbar_expect_tx(uint64_t* bar, uint32_t bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;\n" ::"r"(smem_u32(bar)), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(uint64_t* bar) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];\n" ::"r"(smem_u32(bar)) : "memory");
+}
+__device__ __forceinline__ void mbar_wait(uint64_t* bar, uint32_t parity) {
+  asm volatile(
+      "{\n.reg .pred done;\n"
+      "WAIT_%=:\n"
+      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+      "@!done bra WAIT_%=;\n}\n" ::"r"(smem_u32(bar)),
+      "r"(parity)
+      : "memory");
+}
+
+// 4-D tiled TMA load: coordinates (col, head, row, batch) of tensor map `map` into shared memory.
+__device__ __forceinline__ void tma_load(void* dst, const CUtensorMap* map, int c0, int c1, int c2, int c3, uint64_t* bar) {
+  asm volatile(
+      "cp.async.bulk.tensor.4d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4, %5}], [%6];\n" ::"r"(
+          smem_u32(dst)),
+      "l"(map), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(smem_u32(bar))
+      : "memory");
+}
+
+// wgmma shared-memory descriptor, 128-byte swizzle: start address, leading / stride byte offsets (>> 4).
+__device__ __forceinline__ uint64_t make_desc(const void* p, uint32_t lbo_bytes, uint32_t sbo_bytes) {
+  uint64_t d = 0;
+  d |= static_cast<uint64_t>((smem_u32(p) & 0x3FFFF) >> 4);
+  d |= static_cast<uint64_t>(lbo_bytes >> 4) << 16;
+  d |= static_cast<uint64_t>(sbo_bytes >> 4) << 32;
+  d |= uint64_t{1} << 62;  // 128-byte swizzle
+  return d;
+}
+
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+template <int N>
+__device__ __forceinline__ void wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
+}
+// Keeps the compiler from moving accumulator registers across the asynchronous wgmma issue/wait points.
+__device__ __forceinline__ void fence_regs(float (&d)[64]) {
+#pragma unroll
+  for (int i = 0; i < 64; ++i) asm volatile("" : "+f"(d[i])::"memory");
+}
+
+// d (+)= A * B^T with A and B in shared memory (K-major, 128-byte swizzle), m64n128k16, bf16 -> f32;
+// scale_d = 0 overwrites d.
+__device__ __forceinline__ void wgmma_ss(float (&d)[64], uint64_t da, uint64_t db, int scale_d) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, 0, 0;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      : "l"(da), "l"(db), "r"(scale_d));
+}
+
+// d += A * B with A in registers (4 x bf16x2 per thread, the accumulator layout) and B in shared memory,
+// N-major (trans-b = 1), m64n128k16.
+__device__ __forceinline__ void wgmma_rs(float (&d)[64], const uint32_t (&a)[4], uint64_t db) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db));
+}
+
+__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
+  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<uint32_t*>(&v);
+}
+
+struct Sm90Params {
+  int heads_q, heads_kv, batch;
+  int64_t len_q, len_kv;
+  __nv_bfloat16* o;
+  int64_t o_batch_stride, o_row_stride, o_head_stride;
+  float scale_log2;
+  bool causal;
+};
+
+// S = Q K^T for this warpgroup's 64 rows: 8 k-steps of 16; a k-step inside a 64-column swizzled half
+// advances the descriptors by 32 bytes, the second half starts kHalfTile further.
+__device__ __forceinline__ void issue_qk(float (&s)[64], const unsigned char* sq, const unsigned char* sk) {
+#pragma unroll
+  for (int kk = 0; kk < kD / 16; ++kk) {
+    const int off = (kk / 4) * kHalfTile + (kk % 4) * 32;
+    wgmma_ss(s, make_desc(sq + off, 16, 1024), make_desc(sk + off, 16, 1024), kk > 0 ? 1 : 0);
+  }
+}
+
+// O += P V: k-step kk covers keys 16kk..16kk+15 = two 8-row swizzle groups (2048 bytes); the two 64-column
+// halves of V are the N-direction repeat (leading byte offset kHalfTile). P is already packed to bf16, so no
+// register is written between the 8 wgmmas (which would make ptxas insert a fence before each).
+__device__ __forceinline__ void issue_pv(float (&o)[64], const uint32_t (&pf)[32], const unsigned char* sv) {
+#pragma unroll
+  for (int kk = 0; kk < kBN / 16; ++kk) {
+    const uint32_t a[4] = {pf[4 * kk], pf[4 * kk + 1], pf[4 * kk + 2], pf[4 * kk + 3]};
+    wgmma_rs(o, a, make_desc(sv + kk * 2048, kHalfTile, 1024));
+  }
+}
+
+// P as the A operand of P V: for k-step kk, {row r keys 16kk+2q.., row r+8 same, row r keys +8, row r+8 keys +8}
+// = accumulator registers 8kk .. 8kk+7 in order, packed in pairs.
+__device__ __forceinline__ void pack_p(const float (&s)[64], uint32_t (&pf)[32]) {
+#pragma unroll
+  for (int i = 0; i < 32; ++i) pf[i] = pack_bf16(s[2 * i], s[2 * i + 1]);
+}
+
+// Accumulator fragment of m64n128: register 4j + 2h + e holds row (warp*16 + lane/4 + 8h), column
+// 8j + 2(lane%4) + e of the warpgroup's 64 x 128 tile.
+__device__ __forceinline__ void mask_tile(float (&s)[64], int64_t row0, int64_t col0, int64_t len_kv, bool causal,
+                                          int64_t offset) {
+  const int lane = threadIdx.x & 31;
+#pragma unroll
+  for (int j = 0; j < 16; ++j)
+#pragma unroll
+    for (int h = 0; h < 2; ++h)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const int64_t col = col0 + 8 * j + 2 * (lane & 3) + e, row = row0 + 8 * h;
+        if (col >= len_kv || (causal && col > row + offset)) s[4 * j + 2 * h + e] = -INFINITY;
+      }
+}
+
+// Softmax step on one tile: new running max per row, p = 2^(s*scale - max) in place, returns the factor
+// by which earlier accumulations must be scaled (per row).
+__device__ __forceinline__ void softmax_tile(float (&s)[64], float (&m)[2], float (&l)[2], float (&alpha)[2],
+                                             float scale_log2) {
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    float mx = m[h];
+#pragma unroll
+    for (int j = 0; j < 16; ++j) mx = fmaxf(mx, fmaxf(s[4 * j + 2 * h], s[4 * j + 2 * h + 1]) * scale_log2);
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+    mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+    const float m_use = mx == -INFINITY ? 0.f : mx;
+    alpha[h] = exp2f(m[h] - m_use);
+    m[h] = mx;
+    float sum = 0.f;
+#pragma unroll
+    for (int j = 0; j < 16; ++j) {
+      s[4 * j + 2 * h] = exp2f(fmaf(s[4 * j + 2 * h], scale_log2, -m_use));
+      s[4 * j + 2 * h + 1] = exp2f(fmaf(s[4 * j + 2 * h + 1], scale_log2, -m_use));
+      sum += s[4 * j + 2 * h] + s[4 * j + 2 * h + 1];
+    }
+    l[h] = l[h] * alpha[h] + sum;
+  }
+}
+
+__global__ void __launch_bounds__(kThreads, 1)
+    flash_fwd_sm90_kernel(const __grid_constant__ CUtensorMap tm_q, const __grid_constant__ CUtensorMap tm_k,
+                          const __grid_constant__ CUtensorMap tm_v, const Sm90Params p) {
+  extern __shared__ unsigned char smem_raw[];
+  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t{1023});
+  unsigned char* sQ = smem;
+  unsigned char* sK = sQ + kTileBytes;
+  unsigned char* sV = sK + kStages * kTileBytes;
+  Barriers* bars = reinterpret_cast<Barriers*>(sV + kStages * kTileBytes);
+
+  const int64_t m_tiles = (p.len_q + kBM - 1) / kBM;
+  const detail::TileCoord tc = detail::tile_coord(blockIdx.x, m_tiles, p.heads_q, p.heads_kv, p.causal);
+  const int h = tc.h, b = tc.b, hk = tc.hk;
+  const int64_t m_tile = tc.m_tile;
+  const int64_t m0 = m_tile * kBM;
+  const int64_t offset = p.len_kv - p.len_q;
+  int64_t n_end = p.len_kv;
+  if (p.causal) n_end = min(n_end, m0 + kBM + offset);
+  const int n_iters = n_end > 0 ? static_cast<int>((n_end + kBN - 1) / kBN) : 0;
+  const int n_last = n_iters - 1;
+
+  const int wg = threadIdx.x / 128;
+  if (threadIdx.x == 0) {
+    mbar_init(&bars->q_full, 1);
+    for (int s = 0; s < kStages; ++s) {
+      mbar_init(&bars->k_full[s], 1);
+      mbar_init(&bars->v_full[s], 1);
+      mbar_init(&bars->k_empty[s], 256);
+      mbar_init(&bars->v_empty[s], 256);
+    }
+    asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+  }
+  __syncthreads();
+
+  if (wg == 0) {
+    asm volatile("setmaxnreg.dec.sync.aligned.u32 24;\n");
+    if (threadIdx.x == 0) {
+      const int row0 = static_cast<int>(m0);
+      mbar_expect_tx(&bars->q_full, kTileBytes);
+      tma_load(sQ, &tm_q, 0, h, row0, b, &bars->q_full);
+      tma_load(sQ + kHalfTile, &tm_q, 64, h, row0, b, &bars->q_full);
+      for (int it = 0; it < n_iters; ++it) {
+        const int n = n_last - it, st = it % kStages;
+        const uint32_t ph = (it / kStages) & 1;
+        const int key0 = n * kBN;
+        mbar_wait(&bars->k_empty[st], ph ^ 1);
+        mbar_expect_tx(&bars->k_full[st], kTileBytes);
+        tma_load(sK + st * kTileBytes, &tm_k, 0, hk, key0, b, &bars->k_full[st]);
+        tma_load(sK + st * kTileBytes + kHalfTile, &tm_k, 64, hk, key0, b, &bars->k_full[st]);
+        mbar_wait(&bars->v_empty[st], ph ^ 1);
+        mbar_expect_tx(&bars->v_full[st], kTileBytes);
+        tma_load(sV + st * kTileBytes, &tm_v, 0, hk, key0, b, &bars->v_full[st]);
+        tma_load(sV + st * kTileBytes + kHalfTile, &tm_v, 64, hk, key0, b, &bars->v_full[st]);
+      }
+    }
+    return;
+  }
+
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 240;\n");
+  const int cw = wg - 1;  // consumer warpgroup: rows 64*cw .. 64*cw+63 of the tile
+  const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x & 31;
+  const int64_t row0 = m0 + 64 * cw + 16 * warp + lane / 4;  // this thread's first row (second: +8)
+  const unsigned char* q_wg = sQ + cw * 64 * 128;            // 64 rows x 128 bytes into each half
+
+  float o[64], s[64];
+  uint32_t pf[32];
+#pragma unroll
+  for (int i = 0; i < 64; ++i) o[i] = 0.f;
+  float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.f, 0.f}, alpha[2];
+
+  auto need_mask = [&](int n) {
+    const int64_t key0 = int64_t{n} * kBN;
+    return key0 + kBN > p.len_kv || (p.causal && key0 + kBN - 1 > m0 + 64 * cw + offset);
+  };
+
+  if (n_iters > 0) {
+    mbar_wait(&bars->q_full, 0);
+    mbar_wait(&bars->k_full[0], 0);
+    fence_regs(s);
+    wgmma_fence();
+    issue_qk(s, q_wg, sK);
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_regs(s);
+    mbar_arrive(&bars->k_empty[0]);
+    if (need_mask(n_last)) mask_tile(s, row0, int64_t{n_last} * kBN, p.len_kv, p.causal, offset);
+    softmax_tile(s, m, l, alpha, p.scale_log2);
+    pack_p(s, pf);
+
+    for (int it = 1; it < n_iters; ++it) {
+      const int n = n_last - it, st = it % kStages, prev = (it - 1) % kStages;
+      const uint32_t ph = (it / kStages) & 1, ph_prev = ((it - 1) / kStages) & 1;
+      mbar_wait(&bars->k_full[st], ph);
+      mbar_wait(&bars->v_full[prev], ph_prev);
+      fence_regs(s);
+      fence_regs(o);
+      wgmma_fence();
+      issue_qk(s, q_wg, sK + st * kTileBytes);
+      wgmma_commit();
+      issue_pv(o, pf, sV + prev * kTileBytes);
+      wgmma_commit();
+      wgmma_wait<1>();  // S of this tile is ready; P V of the previous tile may still run
+      fence_regs(s);
+      mbar_arrive(&bars->k_empty[st]);
+      if (need_mask(n)) mask_tile(s, row0, int64_t{n} * kBN, p.len_kv, p.causal, offset);
+      softmax_tile(s, m, l, alpha, p.scale_log2);
+      wgmma_wait<0>();
+      fence_regs(o);
+      mbar_arrive(&bars->v_empty[prev]);
+#pragma unroll
+      for (int j = 0; j < 16; ++j) {
+        o[4 * j + 0] *= alpha[0], o[4 * j + 1] *= alpha[0];
+        o[4 * j + 2] *= alpha[1], o[4 * j + 3] *= alpha[1];
+      }
+      pack_p(s, pf);
+    }
+    const int last = (n_iters - 1) % kStages;
+    mbar_wait(&bars->v_full[last], ((n_iters - 1) / kStages) & 1);
+    fence_regs(o);
+    wgmma_fence();
+    issue_pv(o, pf, sV + last * kTileBytes);
+    wgmma_commit();
+    wgmma_wait<0>();
+    fence_regs(o);
+    mbar_arrive(&bars->v_empty[last]);
+  }
+
+  // Normalise (the quad of lanes sharing a row sums its partial l) and store bf16 pairs.
+#pragma unroll
+  for (int hh = 0; hh < 2; ++hh) {
+    float lt = l[hh];
+    lt += __shfl_xor_sync(0xffffffffu, lt, 1);
+    lt += __shfl_xor_sync(0xffffffffu, lt, 2);
+    const float inv = lt > 0.f ? 1.f / lt : 0.f;
+    const int64_t row = row0 + 8 * hh;
+    if (row < p.len_q) {
+      __nv_bfloat16* out = p.o + b * p.o_batch_stride + row * p.o_row_stride + h * p.o_head_stride + 2 * (lane & 3);
+#pragma unroll
+      for (int j = 0; j < 16; ++j)
+        *reinterpret_cast<uint32_t*>(out + 8 * j) = pack_bf16(o[4 * j + 2 * hh] * inv, o[4 * j + 2 * hh + 1] * inv);
+    }
+  }
+}
+
+PFN_cuTensorMapEncodeTiled_v12000 encode_fn() {
+  static PFN_cuTensorMapEncodeTiled_v12000 fn = nullptr;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    cudaDriverEntryPointQueryResult q{};
+    void* f = nullptr;
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &f, 12000, cudaEnableDefault, &q) == cudaSuccess &&
+        q == cudaDriverEntryPointSuccess)
+      fn = reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(f);
+  });
+  return fn;
+}
+
+// [batch, len, heads, 128] bf16 with element strides, boxes of 64 columns x 128 rows, 128-byte swizzle.
+bool make_map(CUtensorMap* map, const void* base, int heads, int64_t len, int batch, int64_t head_stride,
+              int64_t row_stride, int64_t batch_stride) {
+  auto fn = encode_fn();
+  if (!fn) return false;
+  const cuuint64_t dims[4] = {128, static_cast<cuuint64_t>(heads), static_cast<cuuint64_t>(len), static_cast<cuuint64_t>(batch)};
+  const cuuint64_t strides[3] = {static_cast<cuuint64_t>(head_stride) * 2, static_cast<cuuint64_t>(row_stride) * 2,
+                                 static_cast<cuuint64_t>(batch_stride) * 2};
+  const cuuint32_t box[4] = {64, 1, 128, 1};
+  const cuuint32_t elem[4] = {1, 1, 1, 1};
+  return fn(map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 4, const_cast<void*>(base), dims, strides, box, elem,
+            CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+}  // namespace
+
+cudaError_t attention_prefill_sm90(const AttentionArgs& a, cudaStream_t s) {
+  if (!attention_prefill_supported(a, AttentionKernel::Wgmma)) return cudaErrorInvalidValue;
+  if (a.batch <= 0 || a.len_q <= 0) return cudaSuccess;
+  // TMA coordinates are 32-bit and strides below 2^40 bytes.
+  if (a.len_q > 0x7fffffff || a.len_kv > 0x7fffffff) return cudaErrorInvalidValue;
+  const int64_t blocks = (a.len_q + kBM - 1) / kBM * a.heads_q * a.batch;
+  if (blocks > 0x7fffffff) return cudaErrorInvalidValue;
+  CUtensorMap tq, tk, tv;
+  if (!make_map(&tq, a.q, a.heads_q, a.len_q, a.batch, a.q_head_stride, a.q_row_stride, a.q_batch_stride) ||
+      !make_map(&tk, a.k, a.heads_kv, a.len_kv, a.batch, a.k_head_stride, a.k_row_stride, a.k_batch_stride) ||
+      !make_map(&tv, a.v, a.heads_kv, a.len_kv, a.batch, a.v_head_stride, a.v_row_stride, a.v_batch_stride))
+    return cudaErrorInvalidValue;
+  static std::once_flag once;
+  static cudaError_t attr = cudaSuccess;
+  std::call_once(once, [] {
+    attr = cudaFuncSetAttribute(flash_fwd_sm90_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
+  });
+  if (attr != cudaSuccess) return attr;
+  Sm90Params p;
+  p.heads_q = a.heads_q;
+  p.heads_kv = a.heads_kv;
+  p.batch = a.batch;
+  p.len_q = a.len_q;
+  p.len_kv = a.len_kv;
+  p.o = static_cast<__nv_bfloat16*>(a.o);
+  p.o_batch_stride = a.o_batch_stride;
+  p.o_row_stride = a.o_row_stride;
+  p.o_head_stride = a.o_head_stride;
+  p.scale_log2 = a.scale * 1.4426950408889634f;
+  p.causal = a.causal;
+  flash_fwd_sm90_kernel<<<static_cast<unsigned>(blocks), kThreads, kSmemBytes, s>>>(tq, tk, tv, p);
+  return cudaGetLastError();
+}
+
+}  // namespace mambascope::kernels
