@@ -47,6 +47,18 @@ struct Conv1dUpdateArgs {
 };
 cudaError_t conv1d_update(const Conv1dUpdateArgs& a, cudaStream_t s);
 
+// Per-head SSD parameters shared by the prefill and decode kernels:
+//   dt = clamp(softplus?(dt_raw + dt_bias), dt_min, dt_max) per row and head; A (negative) and the skip D per head.
+struct SsdHeadArgs {
+  const void* dt = nullptr;  // bf16 [rows, H], raw
+  int64_t lddt = 0;
+  const float* dt_bias = nullptr;  // [H] or null
+  bool dt_softplus = true;
+  float dt_min = 0.f, dt_max = 3.0e38f;
+  const float* A = nullptr;  // [H]
+  const float* D = nullptr;  // [H] or null
+};
+
 // ---- ssd_chunk_scan.cu: the SSD prefill (chunked scan) for one sequence ----
 // dt = clamp(softplus?(dt_raw + dt_bias), dt_min, dt_max); per head h (group h / (H/G)):
 //   h_t = exp(dt_t A_h) h_{t-1} + dt_t x_t B_t^T,  y_t = h_t C_t + D_h x_t,  h_{-1} = init_state (or 0),
@@ -55,17 +67,11 @@ struct SsdScanArgs {
   int64_t L = 0, H = 0, P = 0, G = 1, N = 0;
   const void* x = nullptr;  // bf16 [L, H*P]
   int64_t ldx = 0;
-  const void* dt = nullptr;  // bf16 [L, H], before bias and softplus
-  int64_t lddt = 0;
-  const float* dt_bias = nullptr;  // [H] or null
-  bool dt_softplus = true;
-  float dt_min = 0.f, dt_max = 3.0e38f;
-  const float* A = nullptr;  // [H]
+  SsdHeadArgs head;          // dt [L, H], A, D
   const void* B = nullptr;   // bf16 [L, G*N]
   int64_t ldb = 0;
   const void* C = nullptr;  // bf16 [L, G*N]
   int64_t ldc = 0;
-  const float* D = nullptr;           // [H] or null
   const float* init_state = nullptr;  // f32 [H, P, N] or null
   float* final_state = nullptr;       // f32 [H, P, N]
   void* y = nullptr;                  // bf16 [L, H*P]
@@ -87,13 +93,7 @@ struct SsmStateUpdateArgs {
   int64_t ldb = 0;
   const void* C = nullptr;  // bf16 [batch, G*N]
   int64_t ldc = 0;
-  const void* dt = nullptr;  // bf16 [batch, H], raw
-  int64_t lddt = 0;
-  const float* dt_bias = nullptr;
-  bool dt_softplus = true;
-  float dt_min = 0.f, dt_max = 3.0e38f;
-  const float* A = nullptr;
-  const float* D = nullptr;
+  SsdHeadArgs head;         // dt [batch, H], A, D
   const void* z = nullptr;  // bf16 [batch, H*P] or null
   int64_t ldz = 0;
   float* state = nullptr;  // f32 [batch, H, P, N], updated in place
@@ -101,6 +101,33 @@ struct SsmStateUpdateArgs {
   int64_t ldy = 0;
 };
 cudaError_t ssm_state_update(const SsmStateUpdateArgs& a, cudaStream_t s);
+
+// ---- ssm_state_update.cu, fused: the whole Mamba-2 decode step between the two GEMMs ----
+// From the raw (pre-conv) xBC of one token per sequence: conv update (state shifted, silu(conv) rounded to
+// bf16), the SSD step above with D, y rounded to bf16, then y * silu(z) (when z is set) and the grouped
+// RMSNorm over the heads of each B/C group (when norm_w is set; group = (H/G)*P), out rounded to bf16.
+// One cooperative kernel: a grid-wide barrier separates the per-group norm sum (and the B/C conv-state write)
+// from the rest. K in 2..4, P % 16 == 0, N in {32, 64, 128, 256}.
+struct Mamba2DecodeArgs {
+  int64_t batch = 1, H = 0, P = 0, G = 1, N = 0;
+  int K = 4;
+  const void* xbc = nullptr;  // bf16 [batch, H*P + 2*G*N], raw
+  int64_t ldxbc = 0;
+  const float* conv_w = nullptr;  // [conv_dim, K]
+  const float* conv_b = nullptr;  // [conv_dim] or null
+  void* conv_state = nullptr;     // bf16 [batch, K, conv_dim], updated in place
+  SsdHeadArgs head;               // dt [batch, H], A, D
+  const void* z = nullptr;        // bf16 [batch, H*P] or null
+  int64_t ldz = 0;
+  const float* norm_w = nullptr;  // [H*P] or null
+  float eps = 1e-5f;
+  float* ssm_state = nullptr;  // f32 [batch, H, P, N], updated in place
+  void* y = nullptr;           // bf16 [batch, H*P]
+  int64_t ldy = 0;
+  void* workspace = nullptr;  // mamba2_decode_step_workspace_bytes(...)
+};
+size_t mamba2_decode_step_workspace_bytes(int64_t batch, int64_t H, int64_t P);
+cudaError_t mamba2_decode_step(const Mamba2DecodeArgs& a, cudaStream_t s);
 
 // ---- gated_rmsnorm.cu: out = rmsnorm over groups of (y * silu(z)) * w (z optional) ----
 // group % 8 == 0, group <= 8192.

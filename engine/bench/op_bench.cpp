@@ -53,6 +53,7 @@ void register_all_op_benches() {
   done = true;
   register_core_op_benches();
   register_attention_op_benches();
+  register_mamba2_op_benches();
 }
 
 std::vector<OpBenchRow> run_op_bench(const std::string& op, const OpBenchArgs& args, const Ceilings* ceilings,

@@ -58,6 +58,7 @@ void register_all_op_benches();  // calls each family's register_*_op_benches()
 // Family registration functions (defined next to each family's ops).
 void register_core_op_benches();
 void register_attention_op_benches();
+void register_mamba2_op_benches();
 
 std::vector<OpBenchRow> run_op_bench(const std::string& op, const OpBenchArgs& args, const Ceilings* ceilings,
                                      int warmup, int reps);

@@ -47,10 +47,19 @@ void expect_bf16_rows(const Tensor& t, const char* op, const char* arg) {
   if (!ok) throw Error("rows of " + t.describe() + " must start on 16-byte boundaries", op, arg,
                        "use a tensor whose row stride and column offset are multiples of 8 elements");
 }
+// Tensors the kernels read or write element by element need only the dtype.
+void expect_bf16(const Tensor& t, const char* op, const char* arg) { expect_dtype(t, DType::BF16, op, arg); }
 void expect_f32_param(const Tensor& t, const char* op, const char* arg) {
   if (t.defined()) expect_dtype(t, DType::F32, op, arg);
 }
 const float* f32_or_null(const Tensor& t) { return t.defined() ? t.data_as<float>() : nullptr; }
+kernels::SsdHeadArgs head_args(const Tensor& dt, const Tensor& A, const SsdParams& p) {
+  kernels::SsdHeadArgs h;
+  h.dt = dt.data(), h.lddt = row_stride(dt);
+  h.dt_bias = f32_or_null(p.dt_bias), h.dt_softplus = p.dt_softplus, h.dt_min = p.dt_min, h.dt_max = p.dt_max;
+  h.A = A.data_as<float>(), h.D = f32_or_null(p.D);
+  return h;
+}
 #endif
 
 }  // namespace
@@ -197,13 +206,15 @@ SsdShape check_ssd(const char* op, const Tensor& x, const Tensor& dt, const Tens
 }
 
 #if MAMBASCOPE_HAVE_CUDA
+// vectors: whether x, B, C and y are moved in 16-byte vectors (the prefill kernel) or element by element.
 void expect_ssd_cuda(const char* op, const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C,
-                     const SsdParams& p, const Tensor& y) {
-  expect_bf16_rows(x, op, "x");
-  expect_bf16_rows(dt, op, "dt");
-  expect_bf16_rows(B, op, "B");
-  expect_bf16_rows(C, op, "C");
-  expect_bf16_rows(y, op, "y");
+                     const SsdParams& p, const Tensor& y, bool vectors) {
+  auto act = vectors ? expect_bf16_rows : expect_bf16;
+  act(x, op, "x");
+  expect_bf16(dt, op, "dt");
+  act(B, op, "B");
+  act(C, op, "C");
+  act(y, op, "y");
   expect_dtype(A, DType::F32, op, "A");
   expect_f32_param(p.D, op, "D");
   expect_f32_param(p.dt_bias, op, "dt_bias");
@@ -241,7 +252,7 @@ void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& 
     return;
   }
 #if MAMBASCOPE_HAVE_CUDA
-  expect_ssd_cuda(op, x, dt, A, B, C, p, y);
+  expect_ssd_cuda(op, x, dt, A, B, C, p, y, true);
   if (L == 0) {  // nothing to scan: the state passes through
     if (!init_state.defined()) MS_CUDA_CHECK(cudaMemsetAsync(final_state.data(), 0, final_state.nbytes(), gpu_context().stream));
     else if (init_state.data() != final_state.data())
@@ -255,12 +266,9 @@ void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& 
   kernels::SsdScanArgs a;
   a.L = L, a.H = s.H, a.P = s.P, a.G = s.G, a.N = s.N;
   a.x = x.data(), a.ldx = row_stride(x);
-  a.dt = dt.data(), a.lddt = row_stride(dt);
-  a.dt_bias = f32_or_null(p.dt_bias), a.dt_softplus = p.dt_softplus, a.dt_min = p.dt_min, a.dt_max = p.dt_max;
-  a.A = A.data_as<float>();
+  a.head = head_args(dt, A, p);
   a.B = B.data(), a.ldb = row_stride(B);
   a.C = C.data(), a.ldc = row_stride(C);
-  a.D = f32_or_null(p.D);
   a.init_state = f32_or_null(init_state);
   a.final_state = final_state.data_as<float>();
   a.y = y.data(), a.ldy = row_stride(y);
@@ -302,8 +310,8 @@ void ssm_state_update(const Tensor& x, const Tensor& dt, const Tensor& A, const 
     return;
   }
 #if MAMBASCOPE_HAVE_CUDA
-  expect_ssd_cuda(op, x, dt, A, B, C, p, y);
-  if (z.defined()) expect_bf16_rows(z, op, "z");
+  expect_ssd_cuda(op, x, dt, A, B, C, p, y, false);
+  if (z.defined()) expect_bf16(z, op, "z");
   if (s.P % 16 != 0 || s.N % 32 != 0 || s.N > 256 || (s.N / 32 & (s.N / 32 - 1)) != 0)
     throw Error("headdim " + std::to_string(s.P) + " with d_state " + std::to_string(s.N) + " has no CUDA kernel", op, "x",
                 "use headdim a multiple of 16 and d_state 32, 64, 128 or 256");
@@ -312,14 +320,89 @@ void ssm_state_update(const Tensor& x, const Tensor& dt, const Tensor& A, const 
   a.x = x.data(), a.ldx = row_stride(x);
   a.B = B.data(), a.ldb = row_stride(B);
   a.C = C.data(), a.ldc = row_stride(C);
-  a.dt = dt.data(), a.lddt = row_stride(dt);
-  a.dt_bias = f32_or_null(p.dt_bias), a.dt_softplus = p.dt_softplus, a.dt_min = p.dt_min, a.dt_max = p.dt_max;
-  a.A = A.data_as<float>(), a.D = f32_or_null(p.D);
+  a.head = head_args(dt, A, p);
   a.z = z.defined() ? z.data() : nullptr, a.ldz = z.defined() ? row_stride(z) : 0;
   a.state = state.data_as<float>();
   a.y = y.data(), a.ldy = row_stride(y);
   MS_CUDA_CHECK(kernels::ssm_state_update(a, gpu_context().stream));
 #else
+  require_cuda(op);
+#endif
+}
+
+void mamba2_decode_step(const Tensor& xbc, const Tensor& dt, const Tensor& z, const Tensor& conv_w, const Tensor& conv_b,
+                        const Tensor& A, const SsdParams& p, const Tensor& norm_w, float eps, Tensor& conv_state,
+                        Tensor& ssm_state, Tensor& y, Arena* arena) {
+  constexpr const char* op = "mamba2_decode_step";
+  expect_rank(xbc, 2, op, "xbc");
+  expect_rank(y, 2, op, "y");
+  expect_rank(ssm_state, 4, op, "ssm_state");
+  expect_defined(A, op, "A");
+  const Device dev = xbc.device();
+  const int64_t batch = xbc.dim(0), H = A.numel(), N = ssm_state.dim(3), G = p.ngroups;
+  if (H <= 0 || y.dim(1) % H != 0) throw Error("y " + y.describe() + " does not split into " + std::to_string(H) + " heads", op, "y");
+  const int64_t P = y.dim(1) / H, C = H * P + 2 * G * N;
+  expect_rows(xbc, {batch, C}, dev, op, "xbc");
+  const int64_t K = conv_state.rank() == 3 ? conv_state.dim(1) : 0;
+  expect_shape(conv_state, {batch, K, C}, op, "conv_state");
+  if (norm_w.defined()) expect_param(norm_w, H * P, dev, op, "norm_w");
+
+  if (dev == Device::Cpu) {  // the definition: the three ops
+    Tensor xc = Tensor::empty({batch, C}, xbc.dtype(), dev, MemCategory::Workspace);
+    conv1d_update(xbc, conv_w, conv_b, conv_state, xc, true);
+    const int64_t HP = H * P, GN = G * N;
+    if (!norm_w.defined()) {
+      ssm_state_update(xc.slice(1, 0, HP), dt, A, xc.slice(1, HP, HP + GN), xc.slice(1, HP + GN, C), z, p, ssm_state, y);
+      return;
+    }
+    ssm_state_update(xc.slice(1, 0, HP), dt, A, xc.slice(1, HP, HP + GN), xc.slice(1, HP + GN, C), Tensor(), p, ssm_state, y);
+    gated_rmsnorm(y, z, norm_w, y, HP / G, eps);
+    return;
+  }
+#if MAMBASCOPE_HAVE_CUDA
+  // Shapes and dtypes of the parts, as the separate ops check them.
+  expect_rows(dt, {batch, H}, dev, op, "dt");
+  expect_rows(y, {batch, H * P}, dev, op, "y");
+  if (z.defined()) expect_rows(z, {batch, H * P}, dev, op, "z");
+  expect_param(conv_w, C * K, dev, op, "conv_w");
+  if (conv_b.defined()) expect_param(conv_b, C, dev, op, "conv_b");
+  expect_param(A, H, dev, op, "A");
+  if (p.D.defined()) expect_param(p.D, H, dev, op, "D");
+  if (p.dt_bias.defined()) expect_param(p.dt_bias, H, dev, op, "dt_bias");
+  if (G <= 0 || H % G != 0) throw Error("ngroups " + std::to_string(G) + " must divide the " + std::to_string(H) + " heads", op, "ngroups");
+  expect_shape(ssm_state, {batch, H, P, N}, op, "ssm_state");
+  expect_dtype(ssm_state, DType::F32, op, "ssm_state");
+  expect_contiguous(ssm_state, op, "ssm_state");
+  expect_contiguous(conv_state, op, "conv_state");
+  expect_bf16(xbc, op, "xbc");
+  expect_bf16(dt, op, "dt");
+  expect_bf16(y, op, "y");
+  if (z.defined()) expect_bf16(z, op, "z");
+  expect_dtype(conv_state, DType::BF16, op, "conv_state");
+  expect_f32_param(conv_w, op, "conv_w");
+  expect_f32_param(conv_b, op, "conv_b");
+  expect_f32_param(A, op, "A");
+  expect_f32_param(p.D, op, "D");
+  expect_f32_param(p.dt_bias, op, "dt_bias");
+  expect_f32_param(norm_w, op, "norm_w");
+  if (K < 2 || K > 4 || P % 16 != 0 || N % 32 != 0 || N > 256 || ((N / 32) & (N / 32 - 1)) != 0)
+    throw Error("d_conv " + std::to_string(K) + ", headdim " + std::to_string(P) + ", d_state " + std::to_string(N) + " have no CUDA kernel",
+                op, "ssm_state", "use d_conv 2..4, headdim a multiple of 16 and d_state 32, 64, 128 or 256");
+  Tensor ws = scratch(arena, {static_cast<int64_t>(kernels::mamba2_decode_step_workspace_bytes(batch, H, P))}, DType::U8, Device::Cuda);
+  kernels::Mamba2DecodeArgs a;
+  a.batch = batch, a.H = H, a.P = P, a.G = G, a.N = N, a.K = static_cast<int>(K);
+  a.xbc = xbc.data(), a.ldxbc = row_stride(xbc);
+  a.conv_w = conv_w.data_as<float>(), a.conv_b = f32_or_null(conv_b);
+  a.conv_state = conv_state.data();
+  a.head = head_args(dt, A, p);
+  a.z = z.defined() ? z.data() : nullptr, a.ldz = z.defined() ? row_stride(z) : 0;
+  a.norm_w = f32_or_null(norm_w), a.eps = eps;
+  a.ssm_state = ssm_state.data_as<float>();
+  a.y = y.data(), a.ldy = row_stride(y);
+  a.workspace = ws.data();
+  MS_CUDA_CHECK(kernels::mamba2_decode_step(a, gpu_context().stream));
+#else
+  (void)arena;
   require_cuda(op);
 #endif
 }

@@ -47,6 +47,17 @@ void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& 
 void ssm_state_update(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C,
                       const Tensor& z, const SsdParams& p, Tensor& state, Tensor& y);
 
+// The whole Mamba-2 decode step between the two GEMMs, for `batch` sequences: conv1d_update of the raw xbc
+// [batch, conv_dim = H*P + 2*G*N] (conv_state [batch, K, conv_dim]), ssm_state_update of the resulting
+// x | B | C (ssm_state [batch, H, P, N]), then y * silu(z) and, when norm_w [H*P] is given, the grouped
+// RMSNorm over the heads of each group (group size (H/G)*P, the layer's). dt [batch, H] raw, z [batch, H*P] or
+// undefined, y [batch, H*P]. CPU: those three ops in sequence (the definition). CUDA: one fused cooperative
+// kernel (K 2..4, P % 16 == 0, N in {32, 64, 128, 256}; y is rounded to bf16 before the norm, as between the
+// separate ops).
+void mamba2_decode_step(const Tensor& xbc, const Tensor& dt, const Tensor& z, const Tensor& conv_w, const Tensor& conv_b,
+                        const Tensor& A, const SsdParams& p, const Tensor& norm_w, float eps, Tensor& conv_state,
+                        Tensor& ssm_state, Tensor& y, Arena* arena = nullptr);
+
 // out [rows, D] = rmsnorm over each run of `group` channels of (y * silu(z)) (or y when z is undefined),
 // times w [D]; eps inside the square root. out may alias y. CUDA: group % 8 == 0, group <= 8192.
 void gated_rmsnorm(const Tensor& y, const Tensor& z, const Tensor& w, Tensor& out, int64_t group, float eps);

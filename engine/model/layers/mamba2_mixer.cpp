@@ -136,23 +136,20 @@ void Mamba2Mixer::core(const Tensor& zxbcdt, Tensor& y, Mamba2Cache* cache, Aren
 }
 
 void Mamba2Mixer::step(const Tensor& u, Tensor& out, Mamba2Cache& cache, Arena* arena) const {
-  const int64_t batch = u.dim(0), di = cfg_.d_inner(), C = cfg_.conv_dim(), GN = cfg_.ngroups * cfg_.d_state;
+  const int64_t batch = u.dim(0), di = cfg_.d_inner(), C = cfg_.conv_dim();
   if (cache.batch() != batch)
     throw Error("cache holds " + std::to_string(cache.batch()) + " sequences, input " + std::to_string(batch), "Mamba2Mixer", "cache");
   const Tensor zxbcdt = project_in(u, arena);
   const Tensor z = zxbcdt.slice(1, 0, di), xbc_in = zxbcdt.slice(1, di, di + C), dt = zxbcdt.slice(1, di + C, di + C + cfg_.nheads());
-
-  Tensor xbc = ops::scratch(arena, {batch, C}, act_, dev_);
-  ops::conv1d_update(xbc_in, conv_w_, conv_b_, cache.conv, xbc, true);
 
   ops::SsdParams p;
   p.ngroups = cfg_.ngroups;
   p.dt_bias = dt_bias_;
   p.D = D_;
   Tensor y = ops::scratch(arena, {batch, di}, act_, dev_);
-  ops::ssm_state_update(xbc.slice(1, 0, di), dt, A_, xbc.slice(1, di, di + GN), xbc.slice(1, di + GN, di + 2 * GN), Tensor(), p,
-                        cache.ssm, y);
-  finish(y, z, out);
+  ops::mamba2_decode_step(xbc_in, dt, z, conv_w_, conv_b_, A_, p, norm_w_, static_cast<float>(cfg_.norm_eps), cache.conv, cache.ssm, y,
+                          arena);
+  ops::linear(y, out_w_, out_b_, out);
 }
 
 }  // namespace mambascope
