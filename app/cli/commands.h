@@ -9,5 +9,6 @@ void add_bench_op_command(CLI::App& app);
 void add_init_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 }

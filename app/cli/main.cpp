@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   mambascope::cli::add_init_command(app);
   mambascope::cli::add_run_command(app);
   mambascope::cli::add_bench_command(app);
+  mambascope::cli::add_compare_command(app);
   mambascope::cli::add_tokenize_command(app);
   try {
     app.parse(argc, argv);

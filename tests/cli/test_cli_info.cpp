@@ -37,3 +37,14 @@ TEST_CASE("unknown subcommands and options are usage errors", "[cli]") {
   CHECK(test::run_cli("info --no-such-flag", out) != 0);
   CHECK(out.find("no-such-flag") != std::string::npos);
 }
+
+TEST_CASE("mambascope compare prints a profile and lines up two profiles by model and length", "[cli]") {
+  std::string out;
+  REQUIRE(test::run_cli("compare profiles/h100/2026-11-23-bench.json", out) == 0);
+  CHECK(out.find("| mmmamba-linear | 103424 |") != std::string::npos);
+  REQUIRE(test::run_cli("compare profiles/paper/mmmamba-fig1.json profiles/h100/2026-11-23-bench.json", out) == 0);
+  CHECK(out.find("| transformer | 103424 |") != std::string::npos);
+  CHECK(out.find("rows compared") != std::string::npos);
+  CHECK(test::run_cli("compare no-such-file.json", out) == 1);
+  CHECK(out.find("no-such-file.json") != std::string::npos);
+}

@@ -1,0 +1,54 @@
+// `mambascope compare A.json [B.json]`: one profile's table, or B against A row by row (same model and
+// length): prefill and decode speed-up and peak memory change, regressions (> 5% slower or larger) flagged.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "app/cli/commands.h"
+#include "engine/bench/bench.h"
+#include "engine/core/memory.h"
+#include "engine/profile/profile.h"
+
+namespace mambascope::cli {
+
+void add_compare_command(CLI::App& app) {
+  auto files = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = app.add_subcommand("compare", "Print a profile's table, or compare two profiles row by row");
+  cmd->add_option("profiles", *files, "One or two profile JSON files")->required()->expected(1, 2);
+  cmd->callback([files] {
+    const Profile a = read_profile((*files)[0]);
+    if (files->size() == 1) {
+      fmt::print("{}\n{}", a.protocol_description, bench_table(a));
+      return;
+    }
+    const Profile b = read_profile((*files)[1]);
+    std::map<std::pair<std::string, int64_t>, const ProfileRow*> base;
+    for (const ProfileRow& r : a.rows) base[{r.model, r.length}] = &r;
+    fmt::print("{} ({}) -> {} ({})\n\n", (*files)[0], a.machine.gpu, (*files)[1], b.machine.gpu);
+    fmt::print("| model | tokens | prefill A ms | prefill B ms | speed-up | decode A ms | decode B ms | speed-up | peak A | peak B | |\n");
+    fmt::print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    int matched = 0, regressions = 0;
+    for (const ProfileRow& r : b.rows) {
+      auto it = base.find({r.model, r.length});
+      if (it == base.end()) continue;
+      const ProfileRow& o = *it->second;
+      const bool pre = r.prefill_ms && o.prefill_ms, dec = r.decode_ms_per_token && o.decode_ms_per_token;
+      if (!pre && !dec) continue;
+      ++matched;
+      const double ps = pre ? *o.prefill_ms / *r.prefill_ms : 0;
+      const double ds = o.decode_ms_per_token && r.decode_ms_per_token ? *o.decode_ms_per_token / *r.decode_ms_per_token : 0;
+      const bool worse = (ps > 0 && ps < 0.95) || (ds > 0 && ds < 0.95) ||
+                         (o.peak_bytes && r.peak_bytes && *r.peak_bytes > *o.peak_bytes * 1.05);
+      regressions += worse;
+      auto ms = [](const std::optional<double>& v) { return v ? fmt::format("{:.2f}", *v) : std::string(); };
+      fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.model, r.length, ms(o.prefill_ms), ms(r.prefill_ms),
+                 ps > 0 ? fmt::format("{:.2f}x", ps) : "", o.decode_ms_per_token ? fmt::format("{:.3f}", *o.decode_ms_per_token) : "",
+                 r.decode_ms_per_token ? fmt::format("{:.3f}", *r.decode_ms_per_token) : "", ds > 0 ? fmt::format("{:.2f}x", ds) : "",
+                 o.peak_bytes ? format_bytes(*o.peak_bytes) : "", r.peak_bytes ? format_bytes(*r.peak_bytes) : "",
+                 worse ? "REGRESSION" : "");
+    }
+    fmt::print("\n{} rows compared, {} regressions\n", matched, regressions);
+  });
+}
+
+}  // namespace mambascope::cli
