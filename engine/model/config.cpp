@@ -1,5 +1,6 @@
 #include "engine/model/config.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "engine/core/error.h"
@@ -47,13 +48,21 @@ namespace {
 
 int64_t ConfigReader::get_int(const std::string& key) {
   const json& v = at(key, "integer");
+  // Sizes beyond 2^40 are not a real model's: refuse them here, before any size arithmetic can overflow.
+  constexpr double kLimit = 1099511627776.0;
   if (!v.is_number_integer()) {
-    // Accept 2.0 for 2: some exporters write integral floats.
-    if (v.is_number_float() && v.get<double>() == static_cast<double>(static_cast<int64_t>(v.get<double>())))
-      return static_cast<int64_t>(v.get<double>());
+    // Accept 2.0 for 2: some exporters write integral floats (range-checked before the conversion).
+    const double d = v.is_number_float() ? v.get<double>() : 0.5;
+    if (v.is_number_float() && std::fabs(d) <= kLimit && d == std::floor(d)) return static_cast<int64_t>(d);
+    if (v.is_number_float() && std::fabs(d) > kLimit)
+      throw Error("value " + v.dump() + " is out of range", file_, path_of(key), "use a size below 2^40");
     type_error(file_, path_of(key), "an integer", v);
   }
-  return v.get<int64_t>();
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kLimit))
+    throw Error("value " + v.dump() + " is out of range", file_, path_of(key), "use a size below 2^40");
+  const int64_t i = v.get<int64_t>();
+  if (static_cast<double>(i) < -kLimit) throw Error("value " + v.dump() + " is out of range", file_, path_of(key), "use a size below 2^40");
+  return i;
 }
 int64_t ConfigReader::get_int(const std::string& key, int64_t def) { return has(key) ? get_int(key) : (used_.insert(key), def); }
 
@@ -141,6 +150,11 @@ void ConfigReader::finish() {
 
 void Mamba2Config::validate(const std::string& file) const {
   auto bad = [&](const std::string& field, const std::string& what) { throw Error(what, file, field, "fix the config"); };
+  constexpr int64_t kMaxDim = int64_t{1} << 20;  // wider than any published model by far; keeps products in range
+  for (auto [name, v] : {std::pair<const char*, int64_t>{"d_model", d_model}, {"ssm_cfg.d_state", d_state},
+                         {"ssm_cfg.expand", expand}, {"ssm_cfg.headdim", headdim}, {"ssm_cfg.ngroups", ngroups},
+                         {"ssm_cfg.chunk_size", chunk_size}})
+    if (v > kMaxDim) bad(name, "is " + std::to_string(v) + ", above the supported " + std::to_string(kMaxDim));
   if (d_model <= 0) bad("d_model", "must be positive");
   if (d_state <= 0) bad("ssm_cfg.d_state", "must be positive");
   if (d_conv < 1 || d_conv > 8) bad("ssm_cfg.d_conv", "must be between 1 and 8, got " + std::to_string(d_conv));
@@ -205,7 +219,8 @@ MambaLMConfig read_mamba_lm_config(ConfigReader& r) {
   c.ssm = read_mamba2_config(ssm, c.d_model);
   r.ignore({"fused_add_norm", "model_type", "architectures", "torch_dtype", "transformers_version"});
   r.finish();
-  if (c.n_layer <= 0) throw Error("must be positive", r.file(), "n_layer", "fix the config");
+  if (c.n_layer <= 0 || c.n_layer > 100000) throw Error("must be between 1 and 100000", r.file(), "n_layer", "fix the config");
+  if (c.vocab_size > (int64_t{1} << 26)) throw Error("is above 2^26", r.file(), "vocab_size", "fix the config");
   if (c.vocab_size <= 0) throw Error("must be positive", r.file(), "vocab_size", "fix the config");
   if (c.pad_vocab_size_multiple <= 0) throw Error("must be positive", r.file(), "pad_vocab_size_multiple", "fix the config");
   if (!c.rms_norm) throw Error("LayerNorm blocks are not supported", r.file(), "rms_norm", "use a checkpoint with rms_norm=true");

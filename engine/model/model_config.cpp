@@ -62,6 +62,10 @@ void read_rope(ConfigReader& r, DecoderPartConfig& d) {
 }
 
 void check_part(const ConfigReader& r, const DecoderPartConfig& d) {
+  constexpr int64_t kMax = int64_t{1} << 20;  // keeps every product of sizes in range
+  if (d.layers > 100000) bad(r, "num_hidden_layers", "is above 100000");
+  if (d.hidden > kMax || d.heads > kMax || d.kv_heads > kMax || d.intermediate > kMax || d.max_position > (int64_t{1} << 32))
+    bad(r, "hidden_size", "a size is above 2^20 (2^32 for max_position_embeddings)");
   if (d.layers <= 0) bad(r, "num_hidden_layers", "must be positive");
   if (d.hidden <= 0) bad(r, "hidden_size", "must be positive");
   if (d.heads <= 0 || d.hidden % d.heads != 0) bad(r, "num_attention_heads", "must divide hidden_size");
@@ -130,7 +134,9 @@ HovleConfig read_hovle(ConfigReader& r) {
   if (emb_vocab != c.vocab) bad(e, "llm_vocab_size", "differs from llm_config.vocab_size (" + std::to_string(c.vocab) + ")");
   if (emb_hidden != c.llm.hidden || c.embedding.hidden != c.llm.hidden)
     bad(e, "hidden_size", "the embedding layers and the LLM must have the same width");
-  if (c.patch <= 0 || c.image_size % c.patch != 0) bad(e, "patch_size", "must divide image_size");
+  if (c.patch <= 0 || c.image_size <= 0 || c.image_size > 8192 || c.image_size % c.patch != 0)
+    bad(e, "patch_size", "must divide image_size (at most 8192)");
+  if (c.vocab <= 0 || c.vocab > (int64_t{1} << 26)) bad(l, "vocab_size", "must be between 1 and 2^26");
   const int64_t g = c.grid();
   if (c.downsample != 0.5 || g % 2 != 0) bad(r, "downsample_ratio", "only 0.5 on an even patch grid is supported");
   return c;
@@ -151,6 +157,8 @@ VitConfig read_vit(ConfigReader& r) {
   v.feature_block = r.get_int("feature_block", v.depth - 2);
   r.ignore({"timm_model", "mean", "std"});
   r.finish();
+  for (int64_t x : {v.image_size, v.patch, v.hidden, v.depth, v.heads, v.mlp, v.registers})
+    if (x > (int64_t{1} << 16)) bad(r, "hidden_size", "a size is above 2^16");
   // timm's stride-p patch conv keeps floor(image/p) patches per side (384 / 14 -> 27, the last 6 pixels unused).
   if (v.patch <= 0 || v.image_size < v.patch) bad(r, "patch_size", "must be positive and at most image_size");
   if (v.heads <= 0 || v.hidden % v.heads != 0) bad(r, "num_heads", "must divide hidden_size");

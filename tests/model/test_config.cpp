@@ -56,6 +56,13 @@ TEST_CASE("config errors name the file, the key and the fix", "[model][config]")
     REQUIRE_ERROR_MENTIONS(load(dir, R"({"d_model": 64, "n_layer": 1, "vocab_size": 10, "ssm_cfg": {"layer": "Mamba1"}})"),
                            "ssm_cfg.layer", "not supported");
   }
+  SECTION("sizes out of range are refused before any arithmetic") {  // found by fuzz_config
+    REQUIRE_ERROR_MENTIONS(load(dir, R"({"d_model": 64, "n_layer": 2, "vocab_size": 100, "ssm_cfg": {"d_state": 169999999999999999999999}})"),
+                           "ssm_cfg.d_state", "out of range");
+    REQUIRE_ERROR_MENTIONS(load(dir, R"({"d_model": 64, "n_layer": 2, "vocab_size": 100, "ssm_cfg": {"d_state": 4000000}})"),
+                           "ssm_cfg.d_state", "above the supported");
+    REQUIRE_ERROR_MENTIONS(load(dir, R"({"d_model": 18446744073709551615, "n_layer": 2, "vocab_size": 100})"), "d_model", "out of range");
+  }
   SECTION("bad JSON") { REQUIRE_ERROR_MENTIONS(load(dir, R"({"d_model": 8,})"), p, "not valid JSON"); }
   SECTION("not an object") { REQUIRE_ERROR_MENTIONS(load(dir, "[1, 2]"), "expected a JSON object"); }
 }
