@@ -49,17 +49,21 @@ int visible_count(const std::vector<LoadedProfile>& set) {
   return static_cast<int>(std::count_if(set.begin(), set.end(), [](const LoadedProfile& lp) { return lp.visible; }));
 }
 
-std::string series_name(const Group& g, bool several_profiles) {
+std::string short_series_name(const Group& g) {
   std::string name = g.model;
   if (g.engine != "mambascope") name += " (" + g.engine + ")";
   if (g.protocol == "paper" && g.engine != "paper") name += " [paper protocol]";
-  if (several_profiles) name += " \xC2\xB7 " + g.lp->label;  // ·
   return name;
 }
 
 CurveSeriesId series_id(const Group& g, const std::vector<std::string>& models, bool several_profiles) {
   CurveSeriesId id;
-  id.name = series_name(g, several_profiles);
+  id.short_name = short_series_name(g);
+  id.name = id.short_name;
+  if (several_profiles) {
+    id.group = g.lp->label;
+    id.name += " \xC2\xB7 " + id.group;  // ·
+  }
   const auto it = std::find(models.begin(), models.end(), g.model);
   id.color = series_color(static_cast<int>(it - models.begin()));
   id.reference = g.engine == "paper";
@@ -261,19 +265,18 @@ PlotSpec build_curve_plot(const std::vector<LoadedProfile>& set, CurveMetric met
       if (r->oom_predicted && (!first || r->length < first->length)) first = r;
     if (!first) continue;
     const double x = static_cast<double>(first->length);
-    const bool dup = std::any_of(spec.ref_lines.begin(), spec.ref_lines.end(), [&](const PlotRefLine& l) {
-      return l.vertical && l.value == x && l.label.rfind(g.model + " ", 0) == 0;
-    });
-    if (dup) continue;
+    const CurveSeriesId id = series_id(g, models, several);
     PlotRefLine line;
     line.value = x;
-    line.color = series_id(g, models, several).color;
-    line.label = g.model + " OOM from " + plot::format_tick(x, Unit::Tokens, 0, 0) + " (needs " +
-                 plot::format_exact(static_cast<double>(*first->oom_predicted), Unit::Bytes) + ")";
+    line.color = id.color;
+    const std::string from = " OOM from " + plot::format_tick(x, Unit::Tokens, 0, 0);
+    line.label = id.name + from + ": the planner refused it, needing " +
+                 plot::format_exact(static_cast<double>(*first->oom_predicted), Unit::Bytes);
+    line.tag = id.short_name + from;
     spec.ref_lines.push_back(line);
   }
   if (relative) {
-    spec.ref_lines.push_back({false, 1.0, "", 0x80FFFFFF, true});
+    spec.ref_lines.push_back({false, 1.0, "", 0x80FFFFFF, true, ""});  // parity: 1x
     spec.empty_hint = std::string("needs rows of the model named transformer with ") +
                       (metric == CurveMetric::MemorySaving ? "peak memory" : speedup_basis_name(basis)) +
                       " times at the same lengths, in the same profile";

@@ -23,7 +23,9 @@ const char* speedup_basis_name(SpeedupBasis b);
 
 // The series' names shared by every metric's plot, so one legend can hide a series in all of them.
 struct CurveSeriesId {
-  std::string name;
+  std::string name;        // unique: "transformer · NVIDIA H100 80GB HBM3" with several profiles
+  std::string short_name;  // without the profile: "transformer", "mmmamba-linear (paper)"
+  std::string group;       // the profile's label with several profiles, else empty
   uint32_t color = 0;
   MarkerShape marker = MarkerShape::Circle;
   bool reference = false;  // a paper's values

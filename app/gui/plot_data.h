@@ -34,9 +34,10 @@ struct PlotSeries {
 struct PlotRefLine {
   bool vertical = true;
   double value = 0;
-  std::string label;  // drawn beside the line
+  std::string label;  // shown when the mouse is on the line
   uint32_t color = 0xFFFFFFFF;
   bool dashed = true;
+  std::string tag;    // drawn beside the line (short); empty: the label
 };
 
 enum class LegendPlace { None, InsideTopLeft, InsideTopRight };

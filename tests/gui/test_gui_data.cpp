@@ -97,6 +97,7 @@ TEST_CASE("the OOM boundary is the shortest length the planner refused", "[gui][
     if (!l.vertical) continue;
     ++vertical;
     CHECK(l.value == 16384);
+    CHECK(l.tag == "transformer OOM from 16k");
     CHECK(l.label.find("transformer OOM from 16k") != std::string::npos);
     CHECK(l.label.find("87.89 KiB") != std::string::npos);  // 90000 bytes needed
   }
@@ -134,6 +135,10 @@ TEST_CASE("several profiles get labelled series with their own markers", "[gui][
   CHECK(p.series[0].name == "transformer \xC2\xB7 " + set[0].label);
   CHECK(p.series[0].marker != p.series[2].marker);
   CHECK(p.series[0].color == p.series[2].color);
+  const std::vector<CurveSeriesId> ids = curve_series_ids(set);
+  REQUIRE(ids.size() == 4);
+  CHECK(ids[2].short_name == "transformer");  // the legend lists it under its profile's label
+  CHECK(ids[2].group == set[1].label);
   set[1].visible = false;
   CHECK(build_curve_plot(set, CurveMetric::PrefillMs, SpeedupBasis::Decode).series.size() == 2);
 }
