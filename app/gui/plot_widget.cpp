@@ -102,14 +102,16 @@ void draw_dashed_line(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 col, float thick
 
 void draw_text_vertical(ImDrawList* dl, ImVec2 center, ImU32 col, const char* text) {
   const ImVec2 sz = ImGui::CalcTextSize(text);
-  // AddText drops glyphs outside the clip rectangle before we rotate them: lay the text out unclipped.
+  // AddText drops glyphs outside the clip rectangle before we can rotate them: lay the text out at the
+  // screen's origin, unclipped, then move each vertex: rotate by -90 degrees ((x, y) -> (y, -x) about the
+  // text's centre) onto `center`.
   dl->PushClipRectFullScreen();
+  const ImVec2 origin{dl->_Data->ClipRectFullscreen.x, dl->_Data->ClipRectFullscreen.y};
   const int v0 = dl->VtxBuffer.Size;
-  dl->AddText({center.x - sz.x / 2, center.y - sz.y / 2}, col, text);
-  // Rotate the glyph quads by -90 degrees about the centre: (x, y) -> (y, -x) relative to it.
+  dl->AddText(origin, col, text);
   for (int i = v0; i < dl->VtxBuffer.Size; ++i) {
     ImDrawVert& v = dl->VtxBuffer[i];
-    const float rx = v.pos.x - center.x, ry = v.pos.y - center.y;
+    const float rx = v.pos.x - (origin.x + sz.x / 2), ry = v.pos.y - (origin.y + sz.y / 2);
     v.pos = {center.x + ry, center.y - rx};
   }
   dl->PopClipRect();
@@ -149,7 +151,10 @@ void draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 size
   const float y_label_w = spec.y.label.empty() ? 0 : fs + pad;
   const float left = p0.x + y_label_w + y_tick_w + pad * 1.5f;
   const float right = p1.x - pad * 1.5f;
-  const int x_target = std::max(2, static_cast<int>((right - left) / (fs * 4.0f)));
+  // As many x labels as fit with a gap: a typical label of the unit sets the spacing.
+  const char* sample = spec.x.unit == plot::Unit::Tokens ? "64k" : spec.x.unit == plot::Unit::Bytes ? "512 MiB"
+                       : spec.x.unit == plot::Unit::Milliseconds ? "500 ms" : "0.25";
+  const int x_target = std::max(2, static_cast<int>((right - left) / (ImGui::CalcTextSize(sample).x + fs * 1.5f)));
   const std::vector<plot::Tick> xt = plot::make_ticks(view.x, xs, spec.x.unit, x_target);
   const AxisMap ax{view.x, xs, left, right};
   const AxisMap ay{view.y, ys, bottom, top};
@@ -309,21 +314,27 @@ void draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 size
                 spec.empty_hint.c_str(), nullptr, (right - left) * 0.8f);
     ImGui::PopTextWrapPos();
   }
-  // Reference line labels, stacked where several share the top edge.
-  float label_y = top + pad;
-  if (spec.legend == LegendPlace::InsideTopLeft && !legend.empty()) label_y = legend.back().b.y + pad;
+  // Vertical lines' tags run along the line (bottom to top, Nsight-style), just inside the plot, shortened
+  // to fit its height; lines at the same x stack their tags side by side.
+  std::vector<float> tagged_x;
   for (const PlotRefLine& l : spec.ref_lines) {
-    const std::string& text = l.tag.empty() ? l.label : l.tag;
+    std::string text = l.tag.empty() ? l.label : l.tag;
     if (!l.vertical || text.empty()) continue;
     const float px = static_cast<float>(ax.to_px(l.value));
-    if (!std::isfinite(px)) continue;
+    if (!std::isfinite(px) || px < left || px > right) continue;
+    const float room = bottom - top - pad * 2;
+    if (ImGui::CalcTextSize(text.c_str()).x > room) {
+      while (!text.empty() && ImGui::CalcTextSize((text + "...").c_str()).x > room) text.pop_back();
+      text += "...";
+    }
     const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
-    float x = px + S(ctx, 4);
-    if (x + ts.x > right - pad) x = px - S(ctx, 4) - ts.x;
-    x = std::max(x, left + pad);
-    dl->AddRectFilled({x - 3, label_y - 1}, {x + ts.x + 3, label_y + ts.y + 1}, IM_COL32(22, 24, 28, 210), 3);
-    dl->AddText({x, label_y}, with_alpha(l.color, 1.f), text.c_str());
-    label_y += ts.y + S(ctx, 3);
+    const float same = static_cast<float>(std::count_if(tagged_x.begin(), tagged_x.end(), [&](float x) { return std::fabs(x - px) < 1; }));
+    tagged_x.push_back(px);
+    float cx = px - S(ctx, 3) - ts.y * (0.5f + same);
+    if (cx - ts.y / 2 < left) cx = px + S(ctx, 3) + ts.y * (0.5f + same);
+    const ImVec2 c{cx, top + pad + ts.x / 2};
+    dl->AddRectFilled({c.x - ts.y / 2, c.y - ts.x / 2 - 2}, {c.x + ts.y / 2, c.y + ts.x / 2 + 2}, IM_COL32(22, 24, 28, 130), 2);
+    draw_text_vertical(dl, c, with_alpha(l.color, 1.f), text.c_str());
   }
 
   // Hover: the nearest point's exact values, or the cursor's coordinates.
