@@ -117,8 +117,8 @@ void draw_text_vertical(ImDrawList* dl, ImVec2 center, ImU32 col, const char* te
   dl->PopClipRect();
 }
 
-void draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 size, GuiContext& ctx,
-               std::set<std::string>* shared_hidden) {
+PlotArea draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 size, GuiContext& ctx,
+                   std::set<std::string>* shared_hidden) {
   std::set<std::string>& hidden = shared_hidden ? *shared_hidden : view.hidden;
   ImGui::PushID(id);
   ImGuiIO& io = ImGui::GetIO();
@@ -443,6 +443,7 @@ void draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 size
     }
   }
   ImGui::PopID();
+  return {pa, pb};
 }
 
 void draw_legend_list(const std::vector<LegendEntry>& entries, std::set<std::string>& hidden, GuiContext& ctx) {

@@ -30,8 +30,13 @@ struct PlotView {
   SaveDialogState export_dialog;
 };
 
-void draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 size, GuiContext& ctx,
-               std::set<std::string>* shared_hidden = nullptr);
+// Where the data went: the plot area (inside the axes) in screen coordinates. The inside legend's first row
+// starts 6 points (scaled) in from its top-left corner.
+struct PlotArea {
+  ImVec2 min, max;
+};
+PlotArea draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 size, GuiContext& ctx,
+                   std::set<std::string>* shared_hidden = nullptr);
 
 // A legend outside any plot (a panel's sidebar): one row per entry under its group's header; a click
 // hides/shows the series in every plot drawn with the same `hidden` set.
