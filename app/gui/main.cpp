@@ -59,6 +59,18 @@ int no_display(const std::string& why) {
   return 2;
 }
 
+// Whether this frame saw the user do anything: then a few more frames run at full rate, so that a click's
+// release, a double-click's second press and the popups they open are drawn without waiting.
+bool had_input(const ImGuiIO& io) {
+  if (io.MouseDelta.x != 0 || io.MouseDelta.y != 0 || io.MouseWheel != 0 || io.MouseWheelH != 0 || io.InputQueueCharacters.Size)
+    return true;
+  for (bool down : io.MouseDown)
+    if (down) return true;
+  for (bool down : io.KeysDown)
+    if (down) return true;
+  return false;
+}
+
 void drop_callback(GLFWwindow* w, int count, const char** paths) {
   auto* dropped = static_cast<std::vector<std::string>*>(glfwGetWindowUserPointer(w));
   for (int i = 0; i < count; ++i) dropped->push_back(paths[i]);
@@ -172,11 +184,11 @@ int main(int argc, char** argv) {
   app.select_panel = true;
 
   // Screenshot mode: frames until every load is done, a few more for the layout to settle, then capture.
-  int settle = 0, frames = 0;
+  int settle = 0, frames = 0, busy_frames = 0;
   const auto started = std::chrono::steady_clock::now();
   int exit_code = 0;
   while (!glfwWindowShouldClose(window) && !app.quit) {
-    if (screenshot || ctx.animating || ctx.capture_pending()) glfwPollEvents();
+    if (screenshot || ctx.animating || ctx.capture_pending() || busy_frames > 0) glfwPollEvents();
     else glfwWaitEventsTimeout(0.25);  // idle: wake on input, or for the status bar's refresh
     if (!dropped.empty()) {
       open_paths(app, dropped);
@@ -194,6 +206,7 @@ int main(int argc, char** argv) {
       app.scan.step = opt.scan_fraction * static_cast<float>(n - 1);
     }
     ImGui::NewFrame();
+    busy_frames = had_input(ImGui::GetIO()) ? 6 : std::max(0, busy_frames - 1);
     draw_app(app, ctx);
     ImGui::Render();
     int fb_w = 0, fb_h = 0;

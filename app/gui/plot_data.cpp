@@ -35,7 +35,11 @@ std::string plot_to_csv(const PlotSpec& spec, const std::vector<std::string>& hi
       out += ',';
       out += number(s.y[i]);
       out += ',';
-      if (i < s.notes.size()) out += csv_field(s.notes[i]);
+      if (i < s.notes.size()) {
+        std::string note = s.notes[i];  // one line per point: spreadsheets read it more easily
+        for (size_t k = note.find('\n'); k != std::string::npos; k = note.find('\n', k)) note.replace(k, 1, "; ");
+        out += csv_field(note);
+      }
       out += "\n";
     }
   }

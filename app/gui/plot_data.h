@@ -52,7 +52,8 @@ struct PlotSpec {
   std::string empty_hint = "no data";  // shown when no series has a point
 };
 
-// The plot's data as CSV (one row per point: series,x,y,note), with the axis labels in the header comment.
+// The plot's data as CSV (one row per point: series,x,y,note; a note's lines joined by "; "), with the axis
+// labels in the header comment.
 // Hidden series are left out when `hidden` names them.
 std::string plot_to_csv(const PlotSpec& spec, const std::vector<std::string>& hidden = {});
 

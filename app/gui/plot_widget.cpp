@@ -169,17 +169,25 @@ PlotArea draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 
   const ImVec2 mouse = io.MousePos;
   const bool over_area = in_rect(mouse, pa, pb);
 
-  // Legend inside the plot: its rows are hit-tested here, drawn further down.
+  // Legend inside the plot: its rows are hit-tested here, drawn further down. A plot whose legend lives
+  // elsewhere (a panel's sidebar) draws one of its visible series for a PNG export.
+  const bool exporting = view.export_frames > 0;
+  if (exporting) --view.export_frames;
+  const LegendPlace legend_place = spec.legend != LegendPlace::None ? spec.legend : exporting ? LegendPlace::InsideTopLeft
+                                                                                              : LegendPlace::None;
   std::vector<LegendHit> legend;
-  if (spec.legend != LegendPlace::None && !spec.series.empty()) {
+  std::vector<const PlotSeries*> legend_series;
+  for (const PlotSeries& s : spec.series)
+    if (legend_place != LegendPlace::None && (spec.legend != LegendPlace::None || !hidden.count(s.name))) legend_series.push_back(&s);
+  if (!legend_series.empty()) {
     float w = 0;
-    for (const PlotSeries& s : spec.series) w = std::max(w, ImGui::CalcTextSize(s.name.c_str()).x);
+    for (const PlotSeries* s : legend_series) w = std::max(w, ImGui::CalcTextSize(s->name.c_str()).x);
     const float row_h = fs + S(ctx, 3);
     const float box_w = w + S(ctx, 30);
-    const float x0 = spec.legend == LegendPlace::InsideTopLeft ? left + pad : right - pad - box_w;
+    const float x0 = legend_place == LegendPlace::InsideTopLeft ? left + pad : right - pad - box_w;
     float y = top + pad;
-    for (const PlotSeries& s : spec.series) {
-      legend.push_back({{x0, y}, {x0 + box_w, y + row_h}, s.name});
+    for (const PlotSeries* s : legend_series) {
+      legend.push_back({{x0, y}, {x0 + box_w, y + row_h}, s->name});
       y += row_h;
     }
   }
@@ -389,7 +397,7 @@ PlotArea draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 
     const ImVec2 la = legend.front().a, lb = legend.back().b;
     dl->AddRectFilled({la.x - 2, la.y - 2}, {lb.x + 2, lb.y + 2}, IM_COL32(22, 24, 28, 215), 3);
     for (size_t i = 0; i < legend.size(); ++i) {
-      const PlotSeries& s = spec.series[i];
+      const PlotSeries& s = *legend_series[i];
       const bool on = !hidden.count(s.name);
       const ImU32 col = with_alpha(s.color, on ? 1.f : 0.3f);
       const float cy = (legend[i].a.y + legend[i].b.y) / 2;
@@ -433,6 +441,7 @@ PlotArea draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 
   if (!path.empty()) {
     if (view.export_png) {
       ctx.captures.push_back({p0.x, p0.y, size.x, size.y, path});
+      view.export_frames = ctx.captures.back().wait_frames + 2;
     } else {
       try {
         write_file_atomic(path, plot_to_csv(spec, std::vector<std::string>(hidden.begin(), hidden.end())));

@@ -27,6 +27,7 @@ struct PlotView {
   bool box_drag = false;
   ImVec2 drag_from{};
   bool export_png = false;
+  int export_frames = 0;  // frames until the PNG capture: the plot draws its own legend for it
   SaveDialogState export_dialog;
 };
 

@@ -219,6 +219,6 @@ TEST_CASE("plot CSV export lists every visible point with its note", "[gui][plot
   CHECK(csv.find("# Prefill time\n") == 0);
   CHECK(csv.find("series,x,y,note\n") != std::string::npos);
   CHECK(csv.find("\"model, \"\"quoted\"\"\",1024,0.1,\n") != std::string::npos);
-  CHECK(csv.find("\"model, \"\"quoted\"\"\",2048,12.5,\"source: Table 3\nline 2\"\n") != std::string::npos);
+  CHECK(csv.find("\"model, \"\"quoted\"\"\",2048,12.5,source: Table 3; line 2\n") != std::string::npos);
   CHECK(csv.find("hidden one") == std::string::npos);
 }
