@@ -39,8 +39,12 @@ bool have_xvfb() {
 
 // Runs the GUI under a fresh virtual display (24-bit, so GL works). xvfb-run -a picks a free display
 // number but races with itself: flock serialises the GUI tests when ctest runs them in parallel.
+// In sanitizer builds leak checking is off for the GUI process only: Mesa's driver, loaded and unloaded by
+// GLX, leaks a few bytes from a module that is gone at exit (no suppression can name it). Memory errors are
+// still caught, and the GUI code runs under the leak checker in the headless widget tests.
 int run_gui(const std::string& args, std::string& out) {
-  return run("flock /tmp/mambascope-gui-xvfb.lock xvfb-run -a -s '-screen 0 1920x1200x24' " + std::string(MAMBASCOPE_GUI_EXE) + " " + args,
+  return run("ASAN_OPTIONS=\"${ASAN_OPTIONS}:detect_leaks=0\" flock /tmp/mambascope-gui-xvfb.lock xvfb-run -a -s '-screen 0 1920x1200x24' " +
+                 std::string(MAMBASCOPE_GUI_EXE) + " " + args,
              out);
 }
 
