@@ -8,6 +8,8 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include "app/gui/ui_common.h"
+
 namespace mambascope::gui {
 
 namespace fs = std::filesystem;
@@ -91,7 +93,7 @@ std::vector<std::string> draw_file_dialog(FileDialogState& s) {
     ImGui::SameLine();
     ImGui::TextDisabled("(%s)", f.c_str());
   }
-  if (!s.error.empty()) ImGui::TextColored({1.f, 0.45f, 0.4f, 1.f}, "%s", s.error.c_str());
+  if (!s.error.empty()) ImGui::TextColored(colors::kError, "%s", s.error.c_str());
 
   const float footer = ImGui::GetFrameHeightWithSpacing() * 2 + ImGui::GetStyle().ItemSpacing.y;
   bool confirm = false;

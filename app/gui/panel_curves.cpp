@@ -6,6 +6,7 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include "app/gui/ui_common.h"
 #include "engine/bench/lengths.h"
 
 namespace mambascope::gui {
@@ -55,21 +56,7 @@ void draw_sweep_controls(CurvesState& s, ProfilesState& profiles, GuiContext& ct
     }
   }
   ImGui::EndDisabled();
-  if (!s.sweep_error.empty()) ImGui::TextColored({1.f, 0.48f, 0.42f, 1.f}, "%s", s.sweep_error.c_str());
-}
-
-void draw_empty_hint(GuiContext& ctx) {
-  ImGui::Dummy({0, S(ctx, 40)});
-  ImGui::Indent(S(ctx, 30));
-  ImGui::PushFont(ctx.bold);
-  ImGui::TextUnformatted("No profiles loaded");
-  ImGui::PopFont();
-  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + S(ctx, 520));
-  ImGui::TextDisabled("Open one or more profile JSON files (Open profiles..., or drop them on the window). "
-                      "`mambascope bench` writes them; profiles/ holds recorded runs and profiles/paper/ the papers' "
-                      "reference points. Several files at once compare GPUs or builds.");
-  ImGui::PopTextWrapPos();
-  ImGui::Unindent(S(ctx, 30));
+  draw_error(s.sweep_error);
 }
 
 }  // namespace
@@ -101,7 +88,10 @@ void draw_curves_panel(CurvesState& s, ProfilesState& profiles, GuiContext& ctx)
 
   ImGui::BeginChild("curves_plots", {0, 0}, false, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   if (profiles.loaded.empty()) {
-    draw_empty_hint(ctx);
+    draw_empty_hint(ctx, "No profiles loaded",
+                    "Open one or more profile JSON files (Open profiles..., or drop them on the window). "
+                    "`mambascope bench` writes them; profiles/ holds recorded runs and profiles/paper/ the papers' "
+                    "reference points. Several files at once compare GPUs or builds.");
   } else {
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const int cols = avail.x > avail.y * 1.25f ? 3 : 2;

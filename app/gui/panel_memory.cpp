@@ -7,6 +7,7 @@
 
 #include "app/gui/memory_data.h"
 #include "app/gui/plot_widget.h"
+#include "app/gui/ui_common.h"
 
 namespace mambascope::gui {
 
@@ -14,10 +15,7 @@ namespace {
 
 using plot::Unit;
 
-constexpr ImU32 kPlotBg = IM_COL32(22, 24, 28, 255);
-constexpr ImU32 kFrame = IM_COL32(90, 96, 108, 255);
-constexpr ImU32 kGrid = IM_COL32(255, 255, 255, 26);
-constexpr ImU32 kText = IM_COL32(200, 204, 212, 255);
+using namespace colors;
 constexpr ImU32 kUnattributed = IM_COL32(110, 116, 128, 255);
 constexpr ImU32 kOom = IM_COL32(240, 90, 80, 255);
 
@@ -27,7 +25,7 @@ void bar_tooltip(const MemoryGroup& g, const MemoryBar& b) {
   ImGui::BeginTooltip();
   ImGui::Text("%s at %s tokens", g.title.c_str(), plot::format_exact(static_cast<double>(b.length), Unit::Tokens).c_str());
   ImGui::Separator();
-  if (b.oom_needed) ImGui::TextColored({1.f, 0.45f, 0.4f, 1.f}, "refused by the planner: needs %s", bytes_text(*b.oom_needed).c_str());
+  if (b.oom_needed) ImGui::TextColored(kError, "refused by the planner: needs %s", bytes_text(*b.oom_needed).c_str());
   if (b.by_category.total() > 0 && ImGui::BeginTable("cats", 3, ImGuiTableFlags_SizingFixedFit)) {
     for (int i = kMemoryCategories - 1; i >= 0; --i) {
       const uint64_t v = memory_category_bytes(b.by_category, i);
@@ -176,13 +174,9 @@ void draw_memory_panel(MemoryState& s, ProfilesState& profiles, GuiContext& ctx)
   ImGui::BeginChild("memory_charts", {0, 0}, false);
   const std::vector<MemoryGroup> groups = build_memory_groups(profiles.loaded);
   if (groups.empty()) {
-    ImGui::Dummy({0, S(ctx, 40)});
-    ImGui::Indent(S(ctx, 30));
-    ImGui::PushFont(ctx.bold);
-    ImGui::TextUnformatted(profiles.loaded.empty() ? "No profiles loaded" : "No memory data in the visible profiles");
-    ImGui::PopFont();
-    ImGui::TextDisabled("Open profile JSON files with peak_bytes / peak_by_category / planned_bytes rows.");
-    ImGui::Unindent(S(ctx, 30));
+    draw_empty_hint(ctx, profiles.loaded.empty() ? "No profiles loaded" : "No memory data in the visible profiles",
+                    "Open profile JSON files (Open profiles..., or drop them on the window) whose rows have peak_bytes, "
+                    "peak_by_category or planned_bytes.");
   } else {
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const int n = static_cast<int>(groups.size());

@@ -5,6 +5,8 @@
 
 #include <imgui.h>
 
+#include "app/gui/ui_common.h"
+
 namespace mambascope::gui {
 
 void load_profiles_async(ProfilesState& s, const std::vector<std::string>& paths) {
@@ -52,21 +54,6 @@ void poll_profile_loads(ProfilesState& s, GuiContext& ctx) {
 
 bool profiles_busy(const ProfilesState& s) { return !s.loading.empty(); }
 
-void draw_errors(std::vector<std::string>& errors, GuiContext& ctx) {
-  for (size_t i = 0; i < errors.size();) {
-    ImGui::PushID(static_cast<int>(i));
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.f, 0.48f, 0.42f, 1.f));
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextUnformatted(errors[i].c_str());
-    ImGui::PopTextWrapPos();
-    ImGui::PopStyleColor();
-    const bool dismiss = ImGui::SmallButton("dismiss");
-    ImGui::PopID();
-    if (dismiss) errors.erase(errors.begin() + static_cast<long>(i));
-    else ++i;
-  }
-}
-
 void draw_profile_list(ProfilesState& s, GuiContext& ctx) {
   if (ImGui::Button("Open profiles...")) open_file_dialog(s.dialog, "Open profiles", {".json"}, true);
   if (ImGui::IsItemHovered())
@@ -108,7 +95,7 @@ void draw_profile_list(ProfilesState& s, GuiContext& ctx) {
       ++i;
     }
   }
-  draw_errors(s.errors, ctx);
+  draw_errors(s.errors);
 }
 
 }  // namespace mambascope::gui

@@ -26,9 +26,7 @@ void add_profile(ProfilesState& s, Profile p, const std::string& label);
 void poll_profile_loads(ProfilesState& s, GuiContext& ctx);
 bool profiles_busy(const ProfilesState& s);
 
-// Sidebar section; `what` says what the panel draws from them ("curves", "memory bars").
+// Sidebar section: the open button, the loaded profiles (visibility, details on hover, close), load errors.
 void draw_profile_list(ProfilesState& s, GuiContext& ctx);
-// The errors of failed loads with a dismiss button each.
-void draw_errors(std::vector<std::string>& errors, GuiContext& ctx);
 
 }  // namespace mambascope::gui

@@ -8,6 +8,7 @@
 
 #include "app/gui/plot_widget.h"
 #include "app/gui/profile_set.h"
+#include "app/gui/ui_common.h"
 
 namespace mambascope::gui {
 
@@ -171,12 +172,7 @@ void draw_sidebar(ScanState& s, GuiContext& ctx) {
   } else if (!s.loading) {
     ImGui::TextDisabled("no image: paths are drawn on the bare grid");
   }
-  if (!s.error.empty()) {
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextColored({1.f, 0.48f, 0.42f, 1.f}, "%s", s.error.c_str());
-    ImGui::PopTextWrapPos();
-    if (ImGui::SmallButton("dismiss")) s.error.clear();
-  }
+  draw_error(s.error);
   ImGui::Separator();
 
   ImGui::TextUnformatted("Patch grid");

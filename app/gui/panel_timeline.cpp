@@ -11,6 +11,7 @@
 #include "app/gui/plot_math.h"
 #include "app/gui/plot_widget.h"
 #include "app/gui/profile_set.h"
+#include "app/gui/ui_common.h"
 
 namespace mambascope::gui {
 
@@ -19,8 +20,8 @@ namespace {
 using plot::Unit;
 
 constexpr ImU32 kLaneBg[2] = {IM_COL32(24, 26, 30, 255), IM_COL32(30, 32, 37, 255)};
-constexpr ImU32 kGrid = IM_COL32(255, 255, 255, 22);
-constexpr ImU32 kText = IM_COL32(200, 204, 212, 255);
+using colors::kGrid;
+using colors::kText;
 
 std::string ns_text(int64_t ns) { return plot::format_exact(static_cast<double>(ns) / 1e6, Unit::Milliseconds); }
 
@@ -301,25 +302,13 @@ void draw_timeline_panel(TimelineState& s, GuiContext& ctx) {
                         ns_text(s.layout.t1_ns - s.layout.t0_ns).c_str());
   }
   if (s.loading) ImGui::TextDisabled("%s...", s.loading->title().c_str());
-  if (!s.error.empty()) {
-    ImGui::PushTextWrapPos(0);
-    ImGui::TextColored({1.f, 0.48f, 0.42f, 1.f}, "%s", s.error.c_str());
-    ImGui::PopTextWrapPos();
-    if (ImGui::SmallButton("dismiss")) s.error.clear();
-  }
+  draw_error(s.error);
 
   if (s.trace.kernels.empty()) {
-    ImGui::Dummy({0, S(ctx, 30)});
-    ImGui::Indent(S(ctx, 30));
-    ImGui::PushFont(ctx.bold);
-    ImGui::TextUnformatted("No trace loaded");
-    ImGui::PopFont();
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + S(ctx, 560));
-    ImGui::TextDisabled("Open a kernel trace (Chrome trace JSON, as engine/profile/trace.h writes it; PyTorch profiler "
-                        "exports load too) or drop it on the window. Lanes show each layer's kernels by op; the table "
-                        "below sums time per op type.");
-    ImGui::PopTextWrapPos();
-    ImGui::Unindent(S(ctx, 30));
+    draw_empty_hint(ctx, "No trace loaded",
+                    "Open a kernel trace (Chrome trace JSON, as engine/profile/trace.h writes it; PyTorch profiler "
+                    "exports load too) or drop it on the window. Lanes show each layer's kernels by op; the table "
+                    "below sums time per op type.");
     return;
   }
   const ImVec2 avail = ImGui::GetContentRegionAvail();

@@ -5,7 +5,7 @@
 
 #include <imgui_internal.h>  // SetItemUsingMouseWheel: the wheel zooms the plot instead of scrolling the window
 
-#include "engine/core/error.h"
+#include "app/gui/ui_common.h"
 #include "engine/core/file.h"
 
 namespace mambascope::gui {
@@ -14,13 +14,9 @@ namespace {
 
 using plot::AxisMap;
 using plot::Scale;
-
-constexpr ImU32 kPlotBg = IM_COL32(22, 24, 28, 255);
-constexpr ImU32 kFrame = IM_COL32(90, 96, 108, 255);
-constexpr ImU32 kGrid = IM_COL32(255, 255, 255, 26);
-constexpr ImU32 kGridMinor = IM_COL32(255, 255, 255, 10);
-constexpr ImU32 kTickText = IM_COL32(200, 204, 212, 255);
-constexpr ImU32 kAxisText = IM_COL32(225, 228, 235, 255);
+using namespace colors;
+constexpr ImU32 kTickText = kText;
+constexpr ImU32 kAxisText = kTitle;
 
 Scale effective(int user, Scale spec) { return user < 0 ? spec : (user ? Scale::Log10 : Scale::Linear); }
 

@@ -5,6 +5,7 @@
 #include <imgui.h>
 
 #include "app/gui/plot_math.h"
+#include "app/gui/ui_common.h"
 #include "engine/core/cuda.h"
 
 namespace mambascope::gui {
@@ -57,11 +58,11 @@ void draw_status_bar(StatusState& s, GuiContext& ctx) {
     const std::string first_line = n.text.substr(0, n.text.find('\n'));
     const float w = ImGui::CalcTextSize(first_line.c_str()).x;
     ImGui::SameLine(std::max(ImGui::GetCursorPosX() + ImGui::GetFontSize() * 2, ImGui::GetWindowContentRegionMax().x - w));
-    ImGui::TextColored(n.error ? ImVec4(1.f, 0.48f, 0.42f, 1.f) : ImVec4(0.7f, 0.72f, 0.76f, 1.f), "%s", first_line.c_str());
+    ImGui::TextColored(n.error ? colors::kError : ImVec4(0.7f, 0.72f, 0.76f, 1.f), "%s", first_line.c_str());
     if (ImGui::IsItemHovered()) {
       ImGui::BeginTooltip();
       for (auto it = ctx.notices.rbegin(); it != ctx.notices.rend() && it - ctx.notices.rbegin() < 12; ++it)
-        ImGui::TextColored(it->error ? ImVec4(1.f, 0.48f, 0.42f, 1.f) : ImVec4(0.8f, 0.8f, 0.82f, 1.f), "%s", it->text.c_str());
+        ImGui::TextColored(it->error ? colors::kError : ImVec4(0.8f, 0.8f, 0.82f, 1.f), "%s", it->text.c_str());
       ImGui::EndTooltip();
     }
   }
