@@ -64,7 +64,7 @@ void draw_menu(AppState& app, GuiContext& ctx) {
       app.select_panel = true;
     }
     if (ImGui::MenuItem("Open image...")) {
-      open_file_dialog(app.scan.dialog, "Open image", {".png", ".jpg", ".jpeg", ".bmp", ".tga", ".gif"}, false);
+      open_file_dialog(app.scan.dialog, "Open image", {".png", ".jpg", ".jpeg", ".bmp", ".gif"}, false);
       app.panel = Panel::Scan;
       app.select_panel = true;
     }
@@ -100,7 +100,7 @@ void open_paths(AppState& app, const std::vector<std::string>& paths) {
   std::vector<std::string> profiles;
   for (const std::string& p : paths) {
     const std::string ext = lower_extension(p);
-    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tga" || ext == ".gif") {
+    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".gif") {
       load_scan_image_async(app.scan, p);
       app.panel = Panel::Scan;
     } else if (looks_like_trace(p)) {

@@ -4,33 +4,30 @@
 #include <cstring>
 
 #include "engine/core/error.h"
+#include "engine/image/image.h"
 
-// The stb implementations live in this one file, private to it (STB_*_STATIC), so they cannot clash with
-// libstb (which Debian's libimgui links) or with an engine/image loader that defines its own.
-#define STB_IMAGE_STATIC
-#define STB_IMAGE_IMPLEMENTATION
+// stb_image_write's implementation lives in this one file, private to it (STB_IMAGE_WRITE_STATIC), so it
+// cannot clash with libstb, which Debian's libimgui links.
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
 
 namespace mambascope::gui {
 
 RgbaImage load_image_rgba(const std::string& path) {
-  int w = 0, h = 0, channels = 0;
-  stbi_uc* data = stbi_load(path.c_str(), &w, &h, &channels, 4);
-  if (!data)
-    throw Error(std::string("cannot read the image: ") + (stbi_failure_reason() ? stbi_failure_reason() : "unknown reason"),
-                path, "", "give a PNG, JPEG or BMP file that exists and is readable");
+  const Image rgb = load_image(path);
   RgbaImage img;
-  img.width = w;
-  img.height = h;
-  img.pixels.assign(data, data + static_cast<size_t>(w) * h * 4);
-  stbi_image_free(data);
+  img.width = rgb.width;
+  img.height = rgb.height;
+  img.pixels.resize(static_cast<size_t>(rgb.width) * rgb.height * 4);
+  for (size_t i = 0, n = static_cast<size_t>(rgb.width) * rgb.height; i < n; ++i) {
+    std::memcpy(&img.pixels[i * 4], &rgb.rgb[i * 3], 3);
+    img.pixels[i * 4 + 3] = 255;
+  }
   return img;
 }
 

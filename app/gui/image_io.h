@@ -1,6 +1,6 @@
 #pragma once
-// Images in the GUI: loading the Scan panel's picture and writing screenshots and plot exports as PNG.
-// Loading goes through stb_image here until engine/image's loader lands; swap `load_image_rgba` for it then.
+// Images in the GUI: the Scan panel's picture (read by engine/image's loader, the one the models use) and
+// screenshots and plot exports written as PNG.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,7 +12,7 @@ struct RgbaImage {
   std::vector<uint8_t> pixels;  // row-major, top row first, 4 bytes per pixel
 };
 
-// Any format stb_image reads (PNG, JPEG, BMP, ...), converted to RGBA8. Throws Error naming the path.
+// PNG, JPEG, BMP or GIF through engine/image (load_image), as opaque RGBA8. Throws its Error naming the path.
 RgbaImage load_image_rgba(const std::string& path);
 // Throws Error naming the path when it cannot be written.
 void write_png(const std::string& path, const RgbaImage& img);

@@ -160,7 +160,7 @@ void draw_canvas(ScanState& s, const std::vector<int>& order_ids, const std::str
 }
 
 void draw_sidebar(ScanState& s, GuiContext& ctx) {
-  if (ImGui::Button("Open image...")) open_file_dialog(s.dialog, "Open image", {".png", ".jpg", ".jpeg", ".bmp", ".tga", ".gif"}, false);
+  if (ImGui::Button("Open image...")) open_file_dialog(s.dialog, "Open image", {".png", ".jpg", ".jpeg", ".bmp", ".gif"}, false);
   const std::vector<std::string> chosen = draw_file_dialog(s.dialog);
   if (!chosen.empty()) load_scan_image_async(s, chosen.front());
   if (s.loading) ImGui::TextDisabled("%s...", s.loading->title().c_str());

@@ -273,7 +273,7 @@ TEST_CASE("PNG images round trip and unreadable ones name their path", "[gui][im
   flip_rows(flipped);
   CHECK(std::equal(flipped.pixels.begin(), flipped.pixels.begin() + 12, img.pixels.begin() + 12));
   test::write_bytes(dir.file("bad.png"), "not an image");
-  REQUIRE_ERROR_MENTIONS(load_image_rgba(dir.file("bad.png")), "bad.png", "cannot read the image");
+  REQUIRE_ERROR_MENTIONS(load_image_rgba(dir.file("bad.png")), "bad.png", "not a PNG, JPEG, BMP or GIF image");
 }
 
 TEST_CASE("the GUI fixtures load and say on every row that they are not measurements", "[gui][fixtures]") {
