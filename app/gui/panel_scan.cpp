@@ -129,7 +129,10 @@ void draw_canvas(ScanState& s, const std::vector<int>& order_ids, const std::str
       const ImVec2 a = cv.center(p), b = cv.center(q);
       // A step to a neighbouring patch is drawn solid; a jump (end of a row to the next row's start) faint.
       const bool jump = std::abs(p / s.cols - q / s.cols) + std::abs(p % s.cols - q % s.cols) > 1;
-      dl->AddLine({a.x + off, a.y + off}, {b.x + off, b.y + off}, with_alpha(col, (1.f - 0.7f * age) * (jump ? 0.3f : 1.f)),
+      const float alpha = 1.f - 0.7f * age;
+      if (!jump)  // a dark casing keeps the path readable on light images
+        dl->AddLine({a.x + off, a.y + off}, {b.x + off, b.y + off}, IM_COL32(0, 0, 0, static_cast<int>(140 * alpha)), lw + 2.f);
+      dl->AddLine({a.x + off, a.y + off}, {b.x + off, b.y + off}, with_alpha(col, alpha * (jump ? 0.3f : 1.f)),
                   jump ? lw * 0.5f : lw);
     }
     const ImVec2 start = cv.center(o.perm[first]), h = cv.center(o.perm[head]);

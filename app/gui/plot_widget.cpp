@@ -334,9 +334,21 @@ PlotArea draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 
     const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
     const float same = static_cast<float>(std::count_if(tagged_x.begin(), tagged_x.end(), [&](float x) { return std::fabs(x - px) < 1; }));
     tagged_x.push_back(px);
-    float cx = px - S(ctx, 3) - ts.y * (0.5f + same);
-    if (cx - ts.y / 2 < left) cx = px + S(ctx, 3) + ts.y * (0.5f + same);
-    const ImVec2 c{cx, top + pad + ts.x / 2};
+    // Beside the line (left, else right), at its top, middle or bottom: wherever it covers the fewest points.
+    const float off = S(ctx, 3) + ts.y * (0.5f + same);
+    auto covered = [&](ImVec2 c) {
+      if (c.x - ts.y / 2 < left || c.x + ts.y / 2 > right) return 1 << 20;
+      int n = 0;
+      for (size_t si = 0; si < px_points.size(); ++si)
+        for (const plot::Vec2& q : px_points[si])
+          n += visible[si] && std::fabs(q.x - c.x) < ts.y / 2 + mr && std::fabs(q.y - c.y) < ts.x / 2 + mr;
+      return n;
+    };
+    ImVec2 c{px - off, top + pad + ts.x / 2};
+    int best = covered(c);
+    for (float cx : {px - off, px + off})
+      for (float cy : {top + pad + ts.x / 2, (top + bottom) / 2, bottom - pad - ts.x / 2})
+        if (const int n = covered({cx, cy}); n < best) best = n, c = {cx, cy};
     dl->AddRectFilled({c.x - ts.y / 2, c.y - ts.x / 2 - 2}, {c.x + ts.y / 2, c.y + ts.x / 2 + 2}, IM_COL32(22, 24, 28, 130), 2);
     draw_text_vertical(dl, c, with_alpha(l.color, 1.f), text.c_str());
   }
