@@ -127,7 +127,8 @@ void draw_app(AppState& app, GuiContext& ctx) {
   ctx.animating = false;
   // Loads finish whichever panel shows (a drop or the File menu starts them from anywhere).
   poll_profile_loads(app.profiles, ctx);
-  poll_scan_image(app.scan, ctx);
+  poll_sweep(app.curves, app.profiles, ctx);
+  poll_scan_jobs(app.scan, ctx);
   poll_trace_load(app.timeline, ctx);
 
   const ImGuiViewport* vp = ImGui::GetMainViewport();

@@ -34,7 +34,10 @@ struct GuiContext {
   bool screenshot_mode = false;
 
   bool capture_pending() const { return !captures.empty(); }
-  void notify(std::string text, bool error = false) { notices.push_back({std::move(text), error}); }
+  void notify(std::string text, bool error = false) {
+    if (notices.size() >= 200) notices.erase(notices.begin());  // the status bar shows the last few
+    notices.push_back({std::move(text), error});
+  }
 };
 
 // Sizes in the UI are written for a 1x display; S(ctx, 8) is 8 points scaled for this monitor.

@@ -14,26 +14,11 @@ namespace mambascope::gui {
 namespace {
 
 // Run models x lengths through the sweep seam on a worker thread, with progress and cancel.
-void draw_sweep_controls(CurvesState& s, ProfilesState& profiles, GuiContext& ctx) {
+void draw_sweep_controls(CurvesState& s, GuiContext& ctx) {
   if (!ctx.services.sweep || !ImGui::CollapsingHeader("Run a sweep")) return;
   if (s.sweep) {
-    ctx.animating = true;
-    ctx.job_line = s.sweep->title() + ": " + s.sweep->message();
-    ctx.job_fraction = s.sweep->fraction();
     ImGui::ProgressBar(static_cast<float>(s.sweep->fraction()), {-1, 0}, s.sweep->message().c_str());
-    if (s.sweep->done()) {
-      if (std::optional<Profile> p = s.sweep->take_value()) {
-        char when[32];
-        const std::time_t now = std::time(nullptr);
-        std::strftime(when, sizeof when, "%H:%M:%S", std::localtime(&now));
-        add_profile(profiles, std::move(*p), std::string("sweep ") + when);
-      } else {
-        s.sweep_error = s.sweep->error();
-      }
-      s.sweep.reset();
-    } else if (ImGui::Button(s.sweep->cancel_requested() ? "Stopping..." : "Cancel")) {
-      s.sweep->cancel();
-    }
+    if (ImGui::Button(s.sweep->cancel_requested() ? "Stopping..." : "Cancel")) s.sweep->cancel();
     return;
   }
   for (const std::string& m : ctx.services.sweep_models) {
@@ -45,10 +30,12 @@ void draw_sweep_controls(CurvesState& s, ProfilesState& profiles, GuiContext& ct
   }
   ImGui::SetNextItemWidth(-1);
   ImGui::InputTextWithHint("##lengths", "lengths: 1k,4k,16k,101k", &s.sweep_lengths);
+  ImGui::SetNextItemWidth(-1);
+  ImGui::Combo("##backend", &s.sweep_backend, "CUDA backend\0CPU backend (tiny models, short lengths)\0");
   ImGui::BeginDisabled(s.sweep_models.empty());
   if (ImGui::Button("Run")) {
     try {
-      SweepRequest req{s.sweep_models, parse_lengths(s.sweep_lengths, "lengths"), "cuda"};
+      SweepRequest req{s.sweep_models, parse_lengths(s.sweep_lengths, "lengths"), s.sweep_backend ? "cpu" : "cuda"};
       s.sweep_error.clear();
       s.sweep = std::make_unique<Job<Profile>>("sweep", [fn = ctx.services.sweep, req](JobProgress& p) { return fn(req, p); });
     } catch (const std::exception& e) {
@@ -61,12 +48,33 @@ void draw_sweep_controls(CurvesState& s, ProfilesState& profiles, GuiContext& ct
 
 }  // namespace
 
+void poll_sweep(CurvesState& s, ProfilesState& profiles, GuiContext& ctx) {
+  if (!s.sweep) return;
+  ctx.animating = true;
+  ctx.job_line = s.sweep->title() + ": " + s.sweep->message();
+  ctx.job_fraction = s.sweep->fraction();
+  if (!s.sweep->done()) return;
+  if (std::optional<Profile> p = s.sweep->take_value()) {
+    char when[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(when, sizeof when, "%H:%M:%S", std::localtime(&now));
+    add_profile(profiles, std::move(*p), std::string("sweep ") + when);
+    ctx.notify(std::string("sweep finished at ") + when);
+  } else {
+    s.sweep_error = s.sweep->error();
+    ctx.notify(s.sweep_error, true);
+  }
+  s.sweep.reset();
+  ctx.job_line.clear();
+  ctx.job_fraction = -1;
+}
+
 void draw_curves_panel(CurvesState& s, ProfilesState& profiles, GuiContext& ctx) {
   const float sidebar_w = S(ctx, 300);
   ImGui::BeginChild("curves_sidebar", {sidebar_w, 0}, true);
   draw_profile_list(profiles, ctx);
   ImGui::Separator();
-  draw_sweep_controls(s, profiles, ctx);
+  draw_sweep_controls(s, ctx);
   ImGui::TextUnformatted("Speed-up compares");
   ImGui::SetNextItemWidth(-1);
   int basis = static_cast<int>(s.basis);

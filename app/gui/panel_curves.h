@@ -23,9 +23,13 @@ struct CurvesState {
   std::unique_ptr<Job<Profile>> sweep;
   std::vector<std::string> sweep_models;
   std::string sweep_lengths = "1k,4k,16k,64k";
+  int sweep_backend = 0;  // 0 cuda, 1 cpu
   std::string sweep_error;
 };
 
+// Takes a finished sweep's profile (or its error) and reports progress to the status bar; call once a frame,
+// whichever panel shows.
+void poll_sweep(CurvesState& s, ProfilesState& profiles, GuiContext& ctx);
 void draw_curves_panel(CurvesState& s, ProfilesState& profiles, GuiContext& ctx);
 
 }  // namespace mambascope::gui

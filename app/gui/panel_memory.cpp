@@ -71,7 +71,7 @@ void draw_group_chart(const MemoryGroup& g, double y_max, const MemoryState& s, 
 
   const float top = p0.y + fs + pad * 2, bottom = p0.y + size.y - fs - pad * 1.5f;
   const plot::Range yr{0, y_max};
-  const std::vector<plot::Tick> ticks = plot::make_ticks(yr, plot::Scale::Linear, Unit::Bytes, std::max(2, static_cast<int>((bottom - top) / (fs * 2.6f))));
+  const std::vector<plot::Tick> ticks = plot::make_ticks(yr, plot::Scale::Linear, Unit::Bytes, std::max(2, static_cast<int>((bottom - top) / (fs * 3.5f))));
   float tick_w = 0;
   for (const plot::Tick& t : ticks) tick_w = std::max(tick_w, ImGui::CalcTextSize(t.label.c_str()).x);
   const float left = p0.x + tick_w + pad * 2, right = p0.x + size.x - pad;

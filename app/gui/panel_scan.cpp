@@ -236,13 +236,7 @@ void draw_sidebar(ScanState& s, GuiContext& ctx) {
     ImGui::InputInt("output token", &s.output_token);
     s.output_token = std::max(0, s.output_token);
     if (s.contribution_job) {
-      ctx.animating = true;
       ImGui::ProgressBar(static_cast<float>(s.contribution_job->fraction()), {-1, 0}, s.contribution_job->message().c_str());
-      if (s.contribution_job->done()) {
-        if (auto m = s.contribution_job->take_value()) s.contribution = std::move(*m);
-        else s.error = s.contribution_job->error();
-        s.contribution_job.reset();
-      }
     } else if (ImGui::Button("Compute")) {
       ContributionRequest req{s.image_path, s.rows, s.cols, kScanSetNames[s.set_index], s.output_token};
       s.contribution_job = std::make_unique<Job<ContributionMap>>(
@@ -271,7 +265,17 @@ void release_scan_state(ScanState& s) {
   free_texture(s.texture);
 }
 
-void poll_scan_image(ScanState& s, GuiContext& ctx) {
+void poll_scan_jobs(ScanState& s, GuiContext& ctx) {
+  if (s.contribution_job) {
+    ctx.animating = true;
+    ctx.job_line = s.contribution_job->title() + ": " + s.contribution_job->message();
+    ctx.job_fraction = s.contribution_job->fraction();
+    if (s.contribution_job->done()) {
+      if (auto m = s.contribution_job->take_value()) s.contribution = std::move(*m);
+      else s.error = s.contribution_job->error();
+      s.contribution_job.reset();
+    }
+  }
   if (s.loading) {
     ctx.animating = true;
     ctx.job_line = s.loading->title();

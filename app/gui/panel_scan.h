@@ -44,8 +44,9 @@ struct ScanState {
 };
 
 void load_scan_image_async(ScanState& s, const std::string& path);
-// Takes a finished load (uploads the texture on this, the GL thread) or its error; call once a frame.
-void poll_scan_image(ScanState& s, GuiContext& ctx);
+// Takes a finished image load (uploads the texture on this, the GL thread) or contribution map, or their
+// errors; call once a frame, whichever panel shows.
+void poll_scan_jobs(ScanState& s, GuiContext& ctx);
 // Frees the texture; call while the GL context still exists.
 void release_scan_state(ScanState& s);
 void draw_scan_panel(ScanState& s, GuiContext& ctx);

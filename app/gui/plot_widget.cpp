@@ -139,7 +139,7 @@ PlotArea draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 
   const float x_label_h = spec.x.label.empty() ? 0 : fs + pad * 0.5f;
   const float top = p0.y + title_h + pad;
   const float bottom = p1.y - (fs + pad) - x_label_h;
-  const int y_target = std::max(2, static_cast<int>((bottom - top) / (fs * 2.2f)));
+  const int y_target = std::max(2, static_cast<int>((bottom - top) / (fs * 2.8f)));
   const std::vector<plot::Tick> yt = plot::make_ticks(view.y, ys, spec.y.unit, y_target);
   float y_tick_w = 0;
   for (const plot::Tick& t : yt)
@@ -312,11 +312,9 @@ PlotArea draw_plot(const char* id, const PlotSpec& spec, PlotView& view, ImVec2 
   }
   const bool any_point = std::any_of(spec.series.begin(), spec.series.end(), [](const PlotSeries& s) { return !s.x.empty(); });
   if (!any_point && !spec.empty_hint.empty()) {
-    ImGui::PushTextWrapPos(0);
     const ImVec2 ts = ImGui::CalcTextSize(spec.empty_hint.c_str(), nullptr, false, (right - left) * 0.8f);
     dl->AddText(nullptr, 0, {(left + right) / 2 - ts.x / 2, (top + bottom) / 2 - ts.y / 2}, IM_COL32(150, 154, 162, 255),
                 spec.empty_hint.c_str(), nullptr, (right - left) * 0.8f);
-    ImGui::PopTextWrapPos();
   }
   // Vertical lines' tags run along the line (bottom to top, Nsight-style), just inside the plot, shortened
   // to fit its height; lines at the same x stack their tags side by side.
