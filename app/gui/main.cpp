@@ -169,15 +169,17 @@ int main(int argc, char** argv) {
   if (!fonts.packaged) ctx.notify("DejaVu Sans not found (Debian: fonts-dejavu-core): using ImGui's built-in font");
 
   AppState app;
+  int exit_code = 0;
   std::vector<std::string> to_open = opt.files;
   to_open.insert(to_open.end(), opt.profiles.begin(), opt.profiles.end());
   if (!opt.trace.empty()) to_open.push_back(opt.trace);
   if (!opt.image.empty()) to_open.push_back(opt.image);
   if (!to_open.empty()) open_paths(app, to_open);
-  if (!opt.scan_set.empty()) {
-    static const char* kSets[] = {"cross", "bidirectional", "row", "row_rev", "col", "col_rev", "snake_row", "snake_col"};
-    for (int i = 0; i < 8; ++i)
-      if (opt.scan_set == kSets[i]) app.scan.set_index = i;
+  if (!opt.scan_set.empty() && !select_scan_set(app.scan, opt.scan_set)) {
+    std::fprintf(stderr, "mambascope-gui: --scan-set %s: not a scan set the Scan panel offers (cross, bidirectional, row, "
+                         "row_rev, col, col_rev, snake_row, snake_col)\n", opt.scan_set.c_str());
+    exit_code = 1;
+    app.quit = true;
   }
   // Without --panel the files opened choose it (an image shows the Scan panel); a screenshot shows --panel.
   if (screenshot || cli.count("--panel")) app.panel = *parse_panel(opt.panel);
@@ -186,7 +188,6 @@ int main(int argc, char** argv) {
   // Screenshot mode: frames until every load is done, a few more for the layout to settle, then capture.
   int settle = 0, frames = 0, busy_frames = 0;
   const auto started = std::chrono::steady_clock::now();
-  int exit_code = 0;
   while (!glfwWindowShouldClose(window) && !app.quit) {
     if (screenshot || ctx.animating || ctx.capture_pending() || busy_frames > 0) glfwPollEvents();
     else glfwWaitEventsTimeout(0.25);  // idle: wake on input, or for the status bar's refresh

@@ -251,6 +251,15 @@ void draw_sidebar(ScanState& s, GuiContext& ctx) {
 
 }  // namespace
 
+bool select_scan_set(ScanState& s, const std::string& name) {
+  for (int i = 0; i < kScanSets; ++i)
+    if (name == kScanSetNames[i]) {
+      s.set_index = i;
+      return true;
+    }
+  return false;
+}
+
 void load_scan_image_async(ScanState& s, const std::string& path) {
   s.error.clear();
   s.loading = std::make_unique<Job<RgbaImage>>("loading " + std::filesystem::path(path).filename().string(),

@@ -44,6 +44,8 @@ struct ScanState {
 };
 
 void load_scan_image_async(ScanState& s, const std::string& path);
+// Chooses the orders by set name ("cross", "bidirectional", "row", ...); false for a name the panel lacks.
+bool select_scan_set(ScanState& s, const std::string& name);
 // Takes a finished image load (uploads the texture on this, the GL thread) or contribution map, or their
 // errors; call once a frame, whichever panel shows.
 void poll_scan_jobs(ScanState& s, GuiContext& ctx);
