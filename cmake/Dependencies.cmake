@@ -81,3 +81,29 @@ endif()
 message(STATUS "mambascope tokenizers: PCRE2=${MAMBASCOPE_HAVE_PCRE2} (${PCRE2_LIBRARY}) "
                "utf8proc=${MAMBASCOPE_HAVE_UTF8PROC} (${UTF8PROC_LIBRARY}) "
                "SentencePiece=${MAMBASCOPE_HAVE_SENTENCEPIECE} (${SENTENCEPIECE_LIBRARY})")
+
+# The GUI (app/gui, mambascope-gui): Debian's Dear ImGui 1.86 (libimgui-dev: headers, a static libimgui with
+# the GLFW and OpenGL3 backends, pkg-config `imgui`, which pulls in libstb), GLFW 3.3 (libglfw3-dev) and
+# OpenGL (libgl-dev). AUTO builds it when all are found; hosts without them (the GPU host) build the rest.
+set(MAMBASCOPE_GUI AUTO CACHE STRING "Build mambascope-gui: AUTO, ON or OFF")
+set_property(CACHE MAMBASCOPE_GUI PROPERTY STRINGS AUTO ON OFF)
+set(MAMBASCOPE_HAVE_GUI 0)
+if(NOT MAMBASCOPE_GUI STREQUAL "OFF")
+  if(PkgConfig_FOUND)
+    pkg_check_modules(IMGUI QUIET IMPORTED_TARGET imgui>=1.86)
+    pkg_check_modules(GLFW QUIET IMPORTED_TARGET glfw3>=3.3)
+  endif()
+  set(OpenGL_GL_PREFERENCE GLVND)
+  find_package(OpenGL QUIET)
+  if(IMGUI_FOUND AND GLFW_FOUND AND TARGET OpenGL::GL)
+    set(MAMBASCOPE_HAVE_GUI 1)
+  elseif(MAMBASCOPE_GUI STREQUAL "ON")
+    message(FATAL_ERROR "MAMBASCOPE_GUI=ON but Dear ImGui, GLFW or OpenGL is missing: "
+                        "apt-get install libimgui-dev libglfw3-dev libgl-dev (scripts/setup does)")
+  endif()
+endif()
+if(MAMBASCOPE_HAVE_GUI)
+  message(STATUS "mambascope-gui: yes (Dear ImGui ${IMGUI_VERSION}, GLFW ${GLFW_VERSION})")
+else()
+  message(STATUS "mambascope-gui: not built (MAMBASCOPE_GUI=${MAMBASCOPE_GUI}; needs libimgui-dev, libglfw3-dev, libgl-dev)")
+endif()
