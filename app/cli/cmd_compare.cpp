@@ -1,5 +1,5 @@
 // `mambascope compare A.json [B.json]`: one profile's table, or B against A row by row (same model and
-// length): prefill and decode speed-up and peak memory change, regressions (> 5% slower or larger) flagged.
+// length): prefill and decode speed-up and peak memory change, what got worse by more than 5% flagged.
 #include <fmt/format.h>
 
 #include <map>
@@ -37,17 +37,20 @@ void add_compare_command(CLI::App& app) {
       ++matched;
       const double ps = pre ? *o.prefill_ms / *r.prefill_ms : 0;
       const double ds = o.decode_ms_per_token && r.decode_ms_per_token ? *o.decode_ms_per_token / *r.decode_ms_per_token : 0;
-      const bool worse = (ps > 0 && ps < 0.95) || (ds > 0 && ds < 0.95) ||
-                         (o.peak_bytes && r.peak_bytes && *r.peak_bytes > *o.peak_bytes * 1.05);
+      std::string flags;  // what got worse by more than 5%
+      if (ps > 0 && ps < 0.95) flags += "slower prefill ";
+      if (ds > 0 && ds < 0.95) flags += "slower decode ";
+      if (o.peak_bytes && r.peak_bytes && *r.peak_bytes > *o.peak_bytes * 1.05) flags += "more memory";
+      const bool worse = !flags.empty();
       regressions += worse;
       auto ms = [](const std::optional<double>& v) { return v ? fmt::format("{:.2f}", *v) : std::string(); };
       fmt::print("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.model, r.length, ms(o.prefill_ms), ms(r.prefill_ms),
                  ps > 0 ? fmt::format("{:.2f}x", ps) : "", o.decode_ms_per_token ? fmt::format("{:.3f}", *o.decode_ms_per_token) : "",
                  r.decode_ms_per_token ? fmt::format("{:.3f}", *r.decode_ms_per_token) : "", ds > 0 ? fmt::format("{:.2f}x", ds) : "",
                  o.peak_bytes ? format_bytes(*o.peak_bytes) : "", r.peak_bytes ? format_bytes(*r.peak_bytes) : "",
-                 worse ? "REGRESSION" : "");
+                 flags);
     }
-    fmt::print("\n{} rows compared, {} regressions\n", matched, regressions);
+    fmt::print("\n{} rows compared, {} worse in B by more than 5%\n", matched, regressions);
   });
 }
 

@@ -18,6 +18,8 @@
 #include "app/gui/app.h"
 #include "app/gui/gl_util.h"
 #include "app/gui/theme.h"
+#include "engine/bench/bench.h"
+#include "engine/model/model_config.h"
 #include "engine/core/error.h"
 
 using namespace mambascope;
@@ -37,7 +39,24 @@ struct Options {
 };
 
 // The engines' seams (services.h). Wire the sweep runner and the contribution map here as they land.
-GuiServices make_services() { return {}; }
+// The engines behind the panels' seams (app/gui/services.h).
+GuiServices make_services() {
+  GuiServices s;
+  s.sweep_models = preset_names();
+  s.sweep = [](const SweepRequest& r, JobProgress& progress) {
+    BenchOptions b;
+    b.models = r.models;
+    b.lengths = r.lengths;
+    b.device = r.backend == "cpu" ? Device::Cpu : Device::Cuda;
+    b.decode = 16;
+    b.repeats = 1;
+    return run_bench(b, [&](const std::string& what, int done, int total) {
+      if (progress.cancelled()) throw Error("cancelled", "sweep", "", "");
+      progress.report(total ? static_cast<double>(done) / total : 0.0, what);
+    });
+  };
+  return s;
+}
 
 bool parse_size(const std::string& s, int& w, int& h) {
   return std::sscanf(s.c_str(), "%dx%d", &w, &h) == 2 && w >= 320 && h >= 240 && w <= 8192 && h <= 8192;

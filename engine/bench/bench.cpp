@@ -47,7 +47,8 @@ StepCost step_cost(const std::string& model, int64_t L, uint64_t resident, uint6
 }
 
 Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
-  require_cuda("bench");
+  const bool gpu = o.device == Device::Cuda;
+  if (gpu) require_cuda("bench");
   if (o.models.empty() || o.lengths.empty()) throw Error("nothing to run", "bench", "--models/--lengths", "name models and lengths");
   Profile p;
   p.kind = "bench";
@@ -57,25 +58,30 @@ Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
     p.created = buf;
   }
-  const CudaDeviceInfo d = cuda_devices().at(0);
-  const CudaRuntimeInfo rt = cuda_runtime_info();
-  p.machine = {d.name, d.sm_count, d.total_bytes, d.sm_clock_mhz, d.mem_clock_mhz, rt.driver_version, rt.runtime_version};
   p.build = {build::kVersion, build::kGitSha, build::kBuildType, build::kCudaArchitectures};
-  CeilingOptions co;
-  co.reps = 20;
-  const Ceilings c = measure_ceilings(co);
-  p.ceilings = {c.copy_GBps, c.gemm_TFLOPs};
+  Ceilings c;
+  if (gpu) {
+    const CudaDeviceInfo d = cuda_devices().at(0);
+    const CudaRuntimeInfo rt = cuda_runtime_info();
+    p.machine = {d.name, d.sm_count, d.total_bytes, d.sm_clock_mhz, d.mem_clock_mhz, rt.driver_version, rt.runtime_version};
+    CeilingOptions co;
+    co.reps = 20;
+    c = measure_ceilings(co);
+    p.ceilings = {c.copy_GBps, c.gemm_TFLOPs};
+  } else {
+    p.machine.gpu = "cpu";
+  }
   p.protocol_description = fmt::format(
-      "mambascope: batch 1, bf16 weights and activations, generated weights; prefill of L random tokens in chunks of {} "
+      "mambascope: batch 1, {} weights and activations, generated weights; prefill of L random tokens in chunks of {} "
       "(median of {}), then {} greedy decode steps with {} (median of the steady-state steps); memory = the engine "
       "allocator's peak over the run by category, cross-checked with cudaMemGetInfo. Decode latency at context L is the "
       "mmMamba paper's metric (Fig. 1c: next-token latency).",
-      o.prefill_chunk, o.repeats, o.decode, o.cuda_graphs ? "CUDA graphs" : "no CUDA graphs");
+      gpu ? "bf16" : "f32 (CPU)", o.prefill_chunk, o.repeats, o.decode, gpu && o.cuda_graphs ? "CUDA graphs" : "no CUDA graphs");
   const int total = static_cast<int>(o.models.size() * o.lengths.size());
   int done = 0;
   for (const std::string& name : o.models) {
     if (progress) progress("loading " + name, done, total);
-    std::shared_ptr<const Model> m = load_model(name, Device::Cuda, DType::BF16, static_cast<int64_t>(o.seed));
+    std::shared_ptr<const Model> m = load_model(name, o.device, gpu ? DType::BF16 : DType::F32, static_cast<int64_t>(o.seed));
     const ModelConfig& cfg = m->config();
     p.models.push_back({cfg.kind(), cfg.kind() == "transformer" ? "transformer" : cfg.family == ModelFamily::MLMamba ? "ml-mamba" : "mmmamba",
                         cfg.layer_pattern(), param_count(weight_specs(cfg)), m->resident_bytes()});
@@ -92,7 +98,7 @@ Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
       so.prefill_chunk = o.prefill_chunk;
       const MemoryPlan plan = plan_session(*m, so);
       ProfileRow row;
-      if (plan.to_allocate() + (size_t{256} << 20) > cuda_devices().at(0).free_bytes) {
+      if (gpu && plan.to_allocate() + (size_t{256} << 20) > cuda_devices().at(0).free_bytes) {
         row.model = cfg.kind();
         row.length = L;
         row.oom_predicted = plan.total();
@@ -102,8 +108,8 @@ Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
         const RunResult r = run_model(m, ro);
         row = to_profile_row(*m, ro, r);
         const StepCost sc = step_cost(cfg.name.rfind("tiny-", 0) == 0 ? cfg.name : cfg.kind(), L, m->resident_bytes(), plan.state);
-        if (row.decode_ms_per_token) row.pct_ceiling_decode = 100.0 * sc.decode_bytes / (*row.decode_ms_per_token * 1e-3) / (c.copy_GBps * 1e9);
-        row.pct_ceiling_prefill = 100.0 * sc.prefill_flops / (*row.prefill_ms * 1e-3) / (c.gemm_TFLOPs * 1e12);
+        if (gpu && row.decode_ms_per_token) row.pct_ceiling_decode = 100.0 * sc.decode_bytes / (*row.decode_ms_per_token * 1e-3) / (c.copy_GBps * 1e9);
+        if (gpu) row.pct_ceiling_prefill = 100.0 * sc.prefill_flops / (*row.prefill_ms * 1e-3) / (c.gemm_TFLOPs * 1e12);
       }
       p.rows.push_back(row);
       ++done;

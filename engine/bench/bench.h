@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/core/memory.h"
 #include "engine/profile/profile.h"
 
 namespace mambascope {
@@ -20,6 +21,7 @@ struct BenchOptions {
   int64_t prefill_chunk = 8192;
   bool cuda_graphs = true;
   uint64_t seed = 0;
+  Device device = Device::Cuda;  // the CPU backend runs the tiny models (f32), without ceilings
 };
 
 using BenchProgress = std::function<void(const std::string& what, int done, int total)>;

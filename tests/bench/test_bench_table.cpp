@@ -39,3 +39,24 @@ TEST_CASE("the bench table compares each model with the transformer at the same 
   CHECK(t.find("75.0%") != std::string::npos);
   CHECK(t.find("OOM: needs 192.00 GiB") != std::string::npos);
 }
+
+TEST_CASE("a CPU sweep of tiny models gives a profile with every row measured", "[bench]") {
+  BenchOptions b;
+  b.models = {"tiny-transformer", "tiny-mmmamba-linear"};
+  b.lengths = {16, 48};
+  b.decode = 4;
+  b.repeats = 1;
+  b.device = Device::Cpu;
+  int calls = 0;
+  const Profile p = run_bench(b, [&](const std::string&, int, int) { ++calls; });
+  REQUIRE(p.rows.size() == 4);
+  CHECK(calls >= 4);
+  for (const ProfileRow& r : p.rows) {
+    CHECK(r.prefill_ms.value_or(0) > 0);
+    CHECK(r.decode_ms_per_token.value_or(0) > 0);
+    CHECK(r.peak_bytes.value_or(0) > 0);
+  }
+  CHECK(p.models.size() == 2);
+  CHECK(bench_table(p).find("| mmmamba-linear | 48 |") != std::string::npos);
+  CHECK(parse_profile(profile_to_json(p), "sweep").rows.size() == 4);
+}
