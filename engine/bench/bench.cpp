@@ -93,10 +93,7 @@ Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
       ro.prefill_chunk = o.prefill_chunk;
       ro.cuda_graphs = o.cuda_graphs;
       ro.repeats = o.repeats;
-      SessionOptions so;
-      so.max_length = L + o.decode + 1;
-      so.prefill_chunk = o.prefill_chunk;
-      const MemoryPlan plan = plan_session(*m, so);
+      const MemoryPlan plan = plan_session(*m, session_options(ro));
       ProfileRow row;
       if (gpu && plan.to_allocate() + (size_t{256} << 20) > cuda_devices().at(0).free_bytes) {
         row.model = cfg.kind();

@@ -52,14 +52,19 @@ std::vector<int32_t> random_prompt(int64_t n, int64_t vocab, uint64_t seed) {
 
 }  // namespace
 
-RunResult run_model(std::shared_ptr<const Model> model, const RunOptions& o) {
-  if (o.length <= 0) throw Error("length must be positive", "run", "--length");
-  if (o.decode < 0) throw Error("decode must not be negative", "run", "--decode");
-  const Device dev = model->device();
+SessionOptions session_options(const RunOptions& o) {
   SessionOptions so;
   so.max_length = o.length + o.decode + 1;
   so.prefill_chunk = o.prefill_chunk;
   so.cuda_graphs = o.cuda_graphs;
+  return so;
+}
+
+RunResult run_model(std::shared_ptr<const Model> model, const RunOptions& o) {
+  if (o.length <= 0) throw Error("length must be positive", "run", "--length");
+  if (o.decode < 0) throw Error("decode must not be negative", "run", "--decode");
+  const Device dev = model->device();
+  const SessionOptions so = session_options(o);
   Allocator& alloc = allocator_for(dev);
   alloc.stats().reset_peak();
   Session s(model, so);

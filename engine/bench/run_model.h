@@ -29,6 +29,8 @@ struct RunResult {
   std::vector<int32_t> tokens;  // what greedy decode produced
 };
 
+// The session a run uses: room for the prompt and the generated tokens.
+SessionOptions session_options(const RunOptions& opt);
 RunResult run_model(std::shared_ptr<const Model> model, const RunOptions& opt);
 ProfileRow to_profile_row(const Model& m, const RunOptions& o, const RunResult& r);
 

@@ -15,6 +15,7 @@
 #include "engine/ops/common.h"
 #include "engine/ops/embedding.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/mamba2.h"
 #include "engine/ops/norm.h"
 #include "engine/ops/rows.h"
 #include "engine/scan/scan_order.h"
@@ -192,8 +193,8 @@ class MLMambaModel final : public Model {
     const Mamba2Config& s = config_.mlm.llm.ssm;
     const size_t t = static_cast<size_t>(T), es = dtype_size(act()), d = static_cast<size_t>(hidden()), al = 8 * Allocator::kAlignment;
     const size_t mixer = t * static_cast<size_t>(s.in_proj_dim() + 8 + s.conv_dim() + s.d_inner()) * es +
-                         (t / static_cast<size_t>(s.chunk_size) + 2) * static_cast<size_t>(s.nheads() * s.headdim * s.d_state) * 4 +
-                         t * static_cast<size_t>(s.nheads()) * 16 + static_cast<size_t>(s.nheads() * s.headdim * s.d_state) * 4 + al;
+                         ops::ssd_scan_scratch_bytes(s.nheads(), s.headdim, s.d_state) +
+                         ops::causal_conv1d_scratch_bytes(s.d_conv, s.conv_dim()) + al;
     return t * d * 4 + t * d * es + 2 * al + mixer;
   }
 

@@ -16,6 +16,18 @@
 
 namespace mambascope::ops {
 
+size_t ssd_scan_scratch_bytes(int64_t H, int64_t P, int64_t N) {
+#if MAMBASCOPE_HAVE_CUDA
+  return kernels::ssd_chunk_scan_workspace_bytes(H, P, N) + Allocator::kAlignment;
+#else
+  (void)H, (void)P, (void)N;
+  return 0;
+#endif
+}
+
+size_t causal_conv1d_scratch_bytes(int64_t K, int64_t C) { return static_cast<size_t>(K * C) * 2 + Allocator::kAlignment; }
+
+
 namespace {
 
 // A 2-D activation argument: the given shape (-1 = any), rows evenly strided, on `dev`.

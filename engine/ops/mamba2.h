@@ -38,6 +38,11 @@ struct SsdParams {
 // SSD prefill for one sequence. x [L, H*P], dt [L, H] raw (before bias/softplus), A [H] (negative), B and C
 // [L, G*N]; init_state [H, P, N] f32 or undefined (zeros); y [L, H*P]; final_state [H, P, N] f32 (may alias
 // init_state). H = A's size, G = p.ngroups. CUDA: (P, N) in {64, 128} x {64, 128}.
+// Bytes ssd_scan / causal_conv1d take from their arena at most (the memory planner sizes sessions with them;
+// 0 for the CPU path, which computes in its own buffers).
+size_t ssd_scan_scratch_bytes(int64_t H, int64_t P, int64_t N);
+size_t causal_conv1d_scratch_bytes(int64_t K, int64_t C);
+
 void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C, const SsdParams& p,
               const Tensor& init_state, Tensor& y, Tensor& final_state, Arena* arena = nullptr);
 

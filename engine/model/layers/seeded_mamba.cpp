@@ -62,8 +62,8 @@ size_t SeededMamba::scratch_bytes(int64_t T, size_t es) const {
   const size_t conv = t * static_cast<size_t>(conv_dim_) * es + al;
   const size_t reps = 2 * (t * static_cast<size_t>(H_ * hd_) * es + al) + 2 * (t * static_cast<size_t>(H_) * 4 + al);
   const size_t y = t * static_cast<size_t>(H_ * hd_) * es + al;
-  // The SSD kernel's own temporaries (chunk states): generous bound of per-chunk f32 states.
-  const size_t ssd = (t / static_cast<size_t>(chunk_) + 2) * static_cast<size_t>(H_ * hd_ * hd_) * 4 + t * static_cast<size_t>(H_) * 16 + 8 * al;
+  const size_t ssd = ops::ssd_scan_scratch_bytes(H_, hd_, hd_) + ops::causal_conv1d_scratch_bytes(K_, conv_dim_) +
+                     2 * static_cast<size_t>(T * H_) * 4 + 4 * al;  // + the two gather index vectors
   return proj + conv + reps + y + ssd;
 }
 
