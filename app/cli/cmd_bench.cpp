@@ -15,7 +15,7 @@ namespace mambascope::cli {
 
 void add_bench_command(CLI::App& app) {
   struct Opt {
-    std::string models = "transformer,mmmamba-linear,mmmamba-hybrid,ml-mamba", lengths = "1k,4k,16k,32k,64k,101k", out;
+    std::string models = "transformer,mmmamba-linear,mmmamba-hybrid,ml-mamba", lengths = "1k,4k,16k,32k,64k,101k", out, protocol = "ours";
     BenchOptions b;
     bool no_graphs = false;
   };
@@ -28,9 +28,13 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--prefill-chunk", o->b.prefill_chunk, "Tokens per prefill forward");
   cmd->add_option("--out", o->out, "Write the profile JSON here");
   cmd->add_flag("--no-graphs", o->no_graphs, "Decode without CUDA graphs");
+  cmd->add_option("--protocol", o->protocol,
+                  "ours: CUDA-graph decode timed with events; paper: the mmMamba paper's next-token latency (eager steps, "
+                  "host clock; docs/paper-protocol.md)");
   cmd->callback([o] {
     BenchOptions b = o->b;
     b.cuda_graphs = !o->no_graphs;
+    b.protocol = parse_protocol(o->protocol);
     b.lengths = parse_lengths(o->lengths, "--lengths");
     size_t start = 0;
     while (start <= o->models.size()) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 #include <map>
+#include <tuple>
 #include <mambascope/build_info.h>
 
 #include "engine/bench/ceilings.h"
@@ -46,37 +47,63 @@ StepCost step_cost(const std::string& model, int64_t L, uint64_t resident, uint6
   return s;
 }
 
+BenchProtocol parse_protocol(const std::string& s) {
+  if (s == "ours" || s == "mambascope") return BenchProtocol::Ours;
+  if (s == "paper") return BenchProtocol::Paper;
+  throw Error("unknown protocol '" + s + "'", "bench", "--protocol", "use ours or paper (docs/paper-protocol.md)");
+}
+
+const char* protocol_label(BenchProtocol p) { return p == BenchProtocol::Paper ? "paper" : "mambascope"; }
+
+std::string utc_now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+ProfileMachine current_machine(Device dev) {
+  if (dev != Device::Cuda) return {"cpu", 0, 0, 0, 0, 0, 0};
+  const CudaDeviceInfo d = cuda_devices().at(0);
+  const CudaRuntimeInfo rt = cuda_runtime_info();
+  return {d.name, d.sm_count, d.total_bytes, d.sm_clock_mhz, d.mem_clock_mhz, rt.driver_version, rt.runtime_version};
+}
+
+ProfileBuild current_build() { return {build::kVersion, build::kGitSha, build::kBuildType, build::kCudaArchitectures}; }
+
 Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
   const bool gpu = o.device == Device::Cuda;
   if (gpu) require_cuda("bench");
   if (o.models.empty() || o.lengths.empty()) throw Error("nothing to run", "bench", "--models/--lengths", "name models and lengths");
+  const bool paper = o.protocol == BenchProtocol::Paper;
   Profile p;
   p.kind = "bench";
-  {
-    const std::time_t t = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    p.created = buf;
-  }
-  p.build = {build::kVersion, build::kGitSha, build::kBuildType, build::kCudaArchitectures};
+  p.created = utc_now_iso8601();
+  p.build = current_build();
+  p.machine = current_machine(o.device);
   Ceilings c;
   if (gpu) {
-    const CudaDeviceInfo d = cuda_devices().at(0);
-    const CudaRuntimeInfo rt = cuda_runtime_info();
-    p.machine = {d.name, d.sm_count, d.total_bytes, d.sm_clock_mhz, d.mem_clock_mhz, rt.driver_version, rt.runtime_version};
     CeilingOptions co;
     co.reps = 20;
     c = measure_ceilings(co);
     p.ceilings = {c.copy_GBps, c.gemm_TFLOPs};
-  } else {
-    p.machine.gpu = "cpu";
   }
-  p.protocol_description = fmt::format(
+  const bool graphs = gpu && o.cuda_graphs && !paper;
+  if (paper)
+    p.protocol_description = fmt::format(
+        "paper (mmMamba arXiv 2502.13145 Fig. 1c/d, docs/paper-protocol.md): next-token latency with L tokens in context, batch 1, "
+        "{} weights and activations, generated weights; prefill of L random tokens (chunks of {}, timed once, not the metric), then "
+        "{} greedy decode steps launched eagerly (no CUDA graphs, as the paper's PyTorch loop), each timed on the host clock from "
+        "token in to token out (median of the steady-state steps); memory = the engine allocator's peak by category and the "
+        "process's device memory in use (cudaMemGetInfo), the paper's method being unstated.",
+        gpu ? "bf16" : "f32 (CPU)", o.prefill_chunk, o.decode);
+  else
+    p.protocol_description = fmt::format(
       "mambascope: batch 1, {} weights and activations, generated weights; prefill of L random tokens in chunks of {} "
       "(median of {}), then {} greedy decode steps with {} (median of the steady-state steps); memory = the engine "
       "allocator's peak over the run by category, cross-checked with cudaMemGetInfo. Decode latency at context L is the "
       "mmMamba paper's metric (Fig. 1c: next-token latency).",
-      gpu ? "bf16" : "f32 (CPU)", o.prefill_chunk, o.repeats, o.decode, gpu && o.cuda_graphs ? "CUDA graphs" : "no CUDA graphs");
+      gpu ? "bf16" : "f32 (CPU)", o.prefill_chunk, o.repeats, o.decode, graphs ? "CUDA graphs" : "no CUDA graphs");
   const int total = static_cast<int>(o.models.size() * o.lengths.size());
   int done = 0;
   for (const std::string& name : o.models) {
@@ -91,8 +118,9 @@ Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
       ro.length = L;
       ro.decode = o.decode;
       ro.prefill_chunk = o.prefill_chunk;
-      ro.cuda_graphs = o.cuda_graphs;
-      ro.repeats = o.repeats;
+      ro.cuda_graphs = graphs;
+      ro.repeats = paper ? 1 : o.repeats;
+      ro.host_clock_decode = paper;
       const MemoryPlan plan = plan_session(*m, session_options(ro));
       ProfileRow row;
       if (gpu && plan.to_allocate() + (size_t{256} << 20) > cuda_devices().at(0).free_bytes) {
@@ -101,9 +129,11 @@ Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
         row.oom_predicted = plan.total();
         row.planned_bytes = plan.total();
         row.note = "the planner refused it: " + plan.describe();
+        row.protocol = protocol_label(o.protocol);
       } else {
         const RunResult r = run_model(m, ro);
         row = to_profile_row(*m, ro, r);
+        row.protocol = protocol_label(o.protocol);
         const StepCost sc = step_cost(cfg.name.rfind("tiny-", 0) == 0 ? cfg.name : cfg.kind(), L, m->resident_bytes(), plan.state);
         if (gpu && row.decode_ms_per_token) row.pct_ceiling_decode = 100.0 * sc.decode_bytes / (*row.decode_ms_per_token * 1e-3) / (c.copy_GBps * 1e9);
         if (gpu) row.pct_ceiling_prefill = 100.0 * sc.prefill_flops / (*row.prefill_ms * 1e-3) / (c.gemm_TFLOPs * 1e12);
@@ -117,27 +147,30 @@ Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
 }
 
 std::string bench_table(const Profile& p) {
-  std::map<int64_t, const ProfileRow*> base;
+  // The speed-up and saving compare rows of one engine and protocol with that engine's transformer row.
+  std::map<std::tuple<std::string, std::string, int64_t>, const ProfileRow*> base;
   for (const ProfileRow& r : p.rows)
-    if (r.model == "transformer" && r.engine == p.rows.front().engine) base[r.length] = &r;
+    if (r.model == "transformer") base[{r.engine, r.protocol, r.length}] = &r;
   std::string s = fmt::format("{} | copy {:.0f} GB/s, bf16 GEMM {:.0f} TFLOP/s measured in this run | {}\n\n", p.machine.gpu,
                               p.ceilings.copy_GBps, p.ceilings.gemm_bf16_TFLOPs, p.build.git_sha);
-  s += "| model | tokens | prefill ms | prefill tok/s | % GEMM peak | decode ms/tok | decode tok/s | % copy BW | peak GiB | x vs transformer | memory saved |\n";
-  s += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  s += "| model | engine | protocol | tokens | prefill ms | prefill tok/s | % GEMM peak | decode ms/tok | decode tok/s | % copy BW | peak GiB | x vs transformer | memory saved |\n";
+  s += "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const ProfileRow& r : p.rows) {
     if (r.oom_predicted) {
-      s += fmt::format("| {} | {} | OOM: needs {:.2f} GiB | | | | | | | | |\n", r.model, r.length, *r.oom_predicted / 1073741824.0);
+      s += fmt::format("| {} | {} | {} | {} | OOM: needs {:.2f} GiB | | | | | | | | |\n", r.model, r.engine, r.protocol, r.length,
+                       *r.oom_predicted / 1073741824.0);
       continue;
     }
     std::string vs = "", saved = "";
-    auto it = base.find(r.length);
+    auto it = base.find({r.engine, r.protocol, r.length});
     if (it != base.end() && r.model != "transformer" && !it->second->oom_predicted && r.decode_ms_per_token && it->second->decode_ms_per_token) {
       vs = fmt::format("{:.2f}x", *it->second->decode_ms_per_token / *r.decode_ms_per_token);
       saved = fmt::format("{:.1f}%", 100.0 * (1.0 - static_cast<double>(*r.peak_bytes) / static_cast<double>(*it->second->peak_bytes)));
     }
-    s += fmt::format("| {} | {} | {:.1f} | {:.0f} | {:.0f}% | {:.3f} | {:.1f} | {:.0f}% | {:.2f} | {} | {} |\n", r.model, r.length,
-                     r.prefill_ms.value_or(0), r.length / (r.prefill_ms.value_or(1) * 1e-3), r.pct_ceiling_prefill.value_or(0),
-                     r.decode_ms_per_token.value_or(0), 1e3 / r.decode_ms_per_token.value_or(1), r.pct_ceiling_decode.value_or(0),
+    auto pct = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f}%", *v) : std::string(); };
+    s += fmt::format("| {} | {} | {} | {} | {:.1f} | {:.0f} | {} | {:.3f} | {:.1f} | {} | {:.2f} | {} | {} |\n", r.model, r.engine, r.protocol, r.length,
+                     r.prefill_ms.value_or(0), r.length / (r.prefill_ms.value_or(1) * 1e-3), pct(r.pct_ceiling_prefill),
+                     r.decode_ms_per_token.value_or(0), 1e3 / r.decode_ms_per_token.value_or(1), pct(r.pct_ceiling_decode),
                      r.peak_bytes.value_or(0) / 1073741824.0, vs, saved);
   }
   return s;

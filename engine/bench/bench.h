@@ -13,6 +13,16 @@
 
 namespace mambascope {
 
+// Which protocol the rows follow (docs/paper-protocol.md):
+//   Ours  - decode as the engine runs it (each step one CUDA graph), timed with CUDA events, median of the
+//           steady-state steps; equally optimised kernels on both sides.
+//   Paper - what the mmMamba paper timed (Fig. 1c "Latency for Next Token"): one decode step at N tokens of
+//           context, batch 1, bf16, launched eagerly (no CUDA graphs: the HF/PyTorch loop the paper ran), timed
+//           on the host clock from token in to token out; prefill timed once, not part of the metric.
+enum class BenchProtocol { Ours, Paper };
+BenchProtocol parse_protocol(const std::string& s);
+const char* protocol_label(BenchProtocol p);  // "mambascope" / "paper": the rows' "protocol"
+
 struct BenchOptions {
   std::vector<std::string> models;
   std::vector<int64_t> lengths;
@@ -22,7 +32,13 @@ struct BenchOptions {
   bool cuda_graphs = true;
   uint64_t seed = 0;
   Device device = Device::Cuda;  // the CPU backend runs the tiny models (f32), without ceilings
+  BenchProtocol protocol = BenchProtocol::Ours;
 };
+
+// The machine (GPU 0, driver, runtime; "cpu" without CUDA) and this build, as every profile records them.
+ProfileMachine current_machine(Device dev);
+ProfileBuild current_build();
+std::string utc_now_iso8601();
 
 using BenchProgress = std::function<void(const std::string& what, int done, int total)>;
 

@@ -38,6 +38,8 @@ double time_ms(Device dev, const std::function<void()>& fn) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+}  // namespace
+
 std::vector<int32_t> random_prompt(int64_t n, int64_t vocab, uint64_t seed) {
   std::vector<int32_t> ids(static_cast<size_t>(n));
   uint64_t z = seed * 0x9e3779b97f4a7c15ull + 1;
@@ -49,8 +51,6 @@ std::vector<int32_t> random_prompt(int64_t n, int64_t vocab, uint64_t seed) {
   }
   return ids;
 }
-
-}  // namespace
 
 SessionOptions session_options(const RunOptions& o) {
   SessionOptions so;
@@ -82,7 +82,7 @@ RunResult run_model(std::shared_ptr<const Model> model, const RunOptions& o) {
   std::vector<double> dec;
   for (int64_t i = 0; i < o.decode; ++i) {
     r.tokens.push_back(tok);
-    dec.push_back(time_ms(dev, [&] { tok = s.decode(tok, greedy); }));
+    dec.push_back(time_ms(o.host_clock_decode ? Device::Cpu : dev, [&] { tok = s.decode(tok, greedy); }));
   }
   // Steady state: the first two steps include graph capture and first-touch costs.
   if (dec.size() > 4) dec.erase(dec.begin(), dec.begin() + 2);

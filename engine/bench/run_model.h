@@ -17,6 +17,7 @@ struct RunOptions {
   int64_t prefill_chunk = 8192;
   bool cuda_graphs = true;
   int repeats = 1;             // prefill repeats (median reported)
+  bool host_clock_decode = false;  // time decode steps on the host clock (token in -> token out) instead of events
   uint64_t seed = 1;
 };
 
@@ -29,6 +30,8 @@ struct RunResult {
   std::vector<int32_t> tokens;  // what greedy decode produced
 };
 
+// `n` deterministic pseudo-random token ids below `vocab` (a benchmark prompt: speed does not depend on them).
+std::vector<int32_t> random_prompt(int64_t n, int64_t vocab, uint64_t seed);
 // The session a run uses: room for the prompt and the generated tokens.
 SessionOptions session_options(const RunOptions& opt);
 RunResult run_model(std::shared_ptr<const Model> model, const RunOptions& opt);

@@ -16,6 +16,7 @@
 #include "engine/ops/norm.h"
 #include "engine/ops/rope.h"
 #include "engine/ops/rows.h"
+#include "engine/profile/scope.h"
 
 namespace mambascope {
 
@@ -158,20 +159,30 @@ class HovleModel final : public Model {
     Tensor& delta = h;  // the embeddings are the first layer's input; each sublayer's output replaces them
     for (size_t i = 0; i < layers_.size(); ++i) {
       const Layer& L = layers_[i];
+      ScopedLayer layer_scope(static_cast<int>(i));
       ops::add_rms_norm(delta, residual, L.attn_norm, y, static_cast<float>(L.part->eps), i == 0);
       const size_t m = a.mark();
-      if (L.attention) attention(L, y, delta, caches.layers[i], ctx, a);
-      else L.mamba->forward(y, delta, caches.layers[i], ctx, a);
+      {
+        ScopedOp mixer_scope(L.attention ? "attention" : "mamba2");
+        if (L.attention) attention(L, y, delta, caches.layers[i], ctx, a);
+        else L.mamba->forward(y, delta, caches.layers[i], ctx, a);
+      }
       a.reset(m);
       ops::add_rms_norm(delta, residual, L.ffn_norm, y, static_cast<float>(L.part->eps));
-      mlp(L, y, delta, a);
+      {
+        ScopedOp mlp_scope("mlp");
+        mlp(L, y, delta, a);
+      }
       a.reset(m);
     }
     ops::add_rms_norm(delta, residual, final_norm_, h, static_cast<float>(config_.hovle.llm.eps));
     a.reset(mark);
   }
 
-  void lm_head(const Tensor& h, Tensor& logits, Arena*) const override { ops::linear(h, head_, Tensor(), logits); }
+  void lm_head(const Tensor& h, Tensor& logits, Arena*) const override {
+    ScopedOp scope("lm_head");
+    ops::linear(h, head_, Tensor(), logits);
+  }
 
   Tensor embed_image(const Tensor& pixels, Arena* arena) const override {
     const HovleConfig& h = config_.hovle;

@@ -19,6 +19,7 @@
 #include "engine/ops/norm.h"
 #include "engine/ops/rows.h"
 #include "engine/scan/scan_order.h"
+#include "engine/profile/scope.h"
 
 namespace mambascope {
 
@@ -209,9 +210,11 @@ class MLMambaModel final : public Model {
     Tensor y = a.tensor({T, d}, h.dtype());
     const float eps = static_cast<float>(config_.mlm.llm.norm_eps);
     for (size_t i = 0; i < lm_.size(); ++i) {
+      ScopedLayer layer_scope(static_cast<int>(i));
       ops::add_rms_norm(h, residual, lm_norm_[i], y, eps, i == 0);
       Mamba2Cache mc{caches.layers[i].conv.unsqueeze(0), caches.layers[i].ssm.unsqueeze(0)};
       const size_t m = a.mark();
+      ScopedOp mixer_scope("mamba2");
       if (ctx.decode) lm_[i]->step(y, h, mc, &a);
       else lm_[i]->forward(y, h, &mc, &a);
       a.reset(m);
@@ -220,7 +223,10 @@ class MLMambaModel final : public Model {
     a.reset(mark);
   }
 
-  void lm_head(const Tensor& h, Tensor& logits, Arena*) const override { ops::linear(h, embed_, Tensor(), logits); }
+  void lm_head(const Tensor& h, Tensor& logits, Arena*) const override {
+    ScopedOp scope("lm_head");
+    ops::linear(h, embed_, Tensor(), logits);
+  }
 
   Tensor embed_image(const Tensor& pixels, Arena*) const override {
     const MLMambaConfig& m = config_.mlm;

@@ -5,6 +5,7 @@
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
+#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 
@@ -15,6 +16,7 @@ int64_t row_stride(const Tensor& t) { return t.rank() >= 2 ? t.stride(-2) : t.di
 }  // namespace
 
 void activation(const Tensor& x, Tensor& y, Activation act, const Tensor& bias) {
+  ScopedOp scope("activation");
   constexpr const char* op = "activation";
   expect_float(x, op, "x");
   if (x.rank() < 1) throw Error("x must have at least one dimension", op, "x");
@@ -51,6 +53,7 @@ void activation(const Tensor& x, Tensor& y, Activation act, const Tensor& bias) 
 }
 
 void gated_activation(const Tensor& gate, const Tensor& up, Tensor& y, Activation act) {
+  ScopedOp scope("gated_activation");
   constexpr const char* op = "gated_activation";
   expect_float(gate, op, "gate");
   if (gate.rank() < 1) throw Error("gate must have at least one dimension", op, "gate");

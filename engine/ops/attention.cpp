@@ -8,6 +8,7 @@
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
+#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 
@@ -38,6 +39,7 @@ void attention_cpu(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& o,
 }  // namespace
 
 void attention_prefill(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& o, const AttentionOptions& opt) {
+  ScopedOp scope("attention_prefill");
   constexpr const char* op = "attention_prefill";
   expect_rank(q, 4, op, "q");
   expect_float(q, op, "q");
@@ -94,6 +96,7 @@ void attention_prefill(const Tensor& q, const Tensor& k, const Tensor& v, Tensor
 
 void attention_decode(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, Tensor& o, int64_t kv_len,
                       const DecodeOptions& opt, const Tensor& kv_len_dev) {
+  ScopedOp scope("attention_decode");
   constexpr const char* op = "attention_decode";
   expect_rank(q, 3, op, "q");
   expect_float(q, op, "q");

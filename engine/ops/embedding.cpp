@@ -7,12 +7,14 @@
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
+#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 
 namespace mambascope::ops {
 
 void embedding(const Tensor& ids, const Tensor& table, Tensor& y) {
+  ScopedOp scope("embedding");
   constexpr const char* op = "embedding";
   expect_dtype(ids, DType::I32, op, "ids");
   expect_rank(table, 2, op, "table");

@@ -7,12 +7,14 @@
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
+#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 
 namespace mambascope::ops {
 
 void fill_zero(Tensor& t) {
+  ScopedOp scope("fill_zero");
   expect_contiguous(t, "fill_zero", "t");
   if (t.device() == Device::Cpu) {
     std::memset(t.data(), 0, t.nbytes());
@@ -26,6 +28,7 @@ void fill_zero(Tensor& t) {
 }
 
 void fill_uniform(Tensor& t, uint64_t seed, float scale) {
+  ScopedOp scope("fill_uniform");
   expect_float(t, "fill_uniform", "t");
   expect_contiguous(t, "fill_uniform", "t");
   const int64_t n = t.numel();

@@ -8,12 +8,14 @@
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
+#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 
 namespace mambascope::ops {
 
 void linear(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& y, float beta, LinearAct act) {
+  ScopedOp scope("gemm");
   constexpr const char* op = "linear";
   expect_float(x, op, "x");
   expect_rank(w, 2, op, "w");

@@ -11,6 +11,7 @@
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
+#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 
@@ -78,6 +79,7 @@ kernels::SsdHeadArgs head_args(const Tensor& dt, const Tensor& A, const SsdParam
 
 void causal_conv1d(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& init_state, Tensor& y,
                    Tensor& final_state, bool silu, Arena* arena) {
+  ScopedOp scope("causal_conv1d");
   constexpr const char* op = "causal_conv1d";
   expect_rank(x, 2, op, "x");
   const Device dev = x.device();
@@ -141,6 +143,7 @@ void causal_conv1d(const Tensor& x, const Tensor& w, const Tensor& bias, const T
 }
 
 void conv1d_update(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& state, Tensor& y, bool silu) {
+  ScopedOp scope("conv1d_update");
   constexpr const char* op = "conv1d_update";
   expect_rank(x, 2, op, "x");
   const Device dev = x.device();
@@ -237,6 +240,7 @@ void expect_ssd_cuda(const char* op, const Tensor& x, const Tensor& dt, const Te
 
 void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C, const SsdParams& p,
               const Tensor& init_state, Tensor& y, Tensor& final_state, Arena* arena) {
+  ScopedOp scope("ssd_scan");
   constexpr const char* op = "ssd_scan";
   const SsdShape s = check_ssd(op, x, dt, A, B, C, p, y);
   const Device dev = x.device();
@@ -294,6 +298,7 @@ void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& 
 
 void ssm_state_update(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C,
                       const Tensor& z, const SsdParams& p, Tensor& state, Tensor& y) {
+  ScopedOp scope("ssm_state_update");
   constexpr const char* op = "ssm_state_update";
   const SsdShape s = check_ssd(op, x, dt, A, B, C, p, y);
   const Device dev = x.device();
@@ -345,6 +350,7 @@ void ssm_state_update(const Tensor& x, const Tensor& dt, const Tensor& A, const 
 void mamba2_decode_step(const Tensor& xbc, const Tensor& dt, const Tensor& z, const Tensor& conv_w, const Tensor& conv_b,
                         const Tensor& A, const SsdParams& p, const Tensor& norm_w, float eps, Tensor& conv_state,
                         Tensor& ssm_state, Tensor& y, Arena* arena) {
+  ScopedOp scope("mamba2_decode_step");
   constexpr const char* op = "mamba2_decode_step";
   expect_rank(xbc, 2, op, "xbc");
   expect_rank(y, 2, op, "y");
@@ -420,6 +426,7 @@ void mamba2_decode_step(const Tensor& xbc, const Tensor& dt, const Tensor& z, co
 }
 
 void gated_rmsnorm(const Tensor& y, const Tensor& z, const Tensor& w, Tensor& out, int64_t group, float eps) {
+  ScopedOp scope("gated_rmsnorm");
   constexpr const char* op = "gated_rmsnorm";
   expect_rank(y, 2, op, "y");
   const Device dev = y.device();

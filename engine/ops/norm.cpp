@@ -6,6 +6,7 @@
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
+#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 
@@ -18,6 +19,7 @@ float round_to_bf16(float v) { return round_bf16(v); }
 
 void norm_impl(const char* op, bool layer, const Tensor& x, Tensor* residual, bool first, const Tensor& weight,
                const Tensor& bias, Tensor& y, float eps) {
+  ScopedOp scope(op);
   expect_float(x, op, "x");
   if (x.rank() < 1) throw Error("x must have at least one dimension", op, "x");
   const int64_t D = x.dim(-1);

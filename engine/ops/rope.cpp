@@ -5,6 +5,7 @@
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
+#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 
@@ -19,6 +20,7 @@ RopeScaling parse_rope_scaling(const std::string& type, const std::string& where
 }
 
 void rope(Tensor& q, Tensor& k, const RopeConfig& cfg, int64_t pos_offset, const Tensor& pos_offset_dev) {
+  ScopedOp scope("rope");
   constexpr const char* op = "rope";
   expect_rank(q, 4, op, "q");
   expect_float(q, op, "q");

@@ -7,6 +7,7 @@
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
+#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 
@@ -17,6 +18,7 @@ int64_t row_stride_bytes(const Tensor& t) { return t.stride(0) * static_cast<int
 }  // namespace
 
 void gather_rows(const Tensor& src, const Tensor& idx, Tensor& dst) {
+  ScopedOp scope("gather_rows");
   constexpr const char* op = "gather_rows";
   expect_rank(src, 2, op, "src");
   expect_rank(dst, 2, op, "dst");
@@ -46,6 +48,7 @@ void gather_rows(const Tensor& src, const Tensor& idx, Tensor& dst) {
 }
 
 void copy_rows(const Tensor& src, Tensor& dst, int64_t offset, const Tensor& offset_dev) {
+  ScopedOp scope("copy_rows");
   constexpr const char* op = "copy_rows";
   expect_rank(src, 2, op, "src");
   expect_rank(dst, 2, op, "dst");

@@ -5,6 +5,7 @@
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
+#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 
@@ -12,6 +13,7 @@ namespace mambascope::ops {
 
 void sample(const Tensor& logits, const Tensor& prev_tokens, Tensor& out, const SamplingConfig& cfg, uint64_t step,
             Arena* arena, const Tensor& step_dev) {
+  ScopedOp scope("sample");
   constexpr const char* op = "sample";
   expect_rank(logits, 2, op, "logits");
   expect_float(logits, op, "logits");

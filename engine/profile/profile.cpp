@@ -108,6 +108,23 @@ std::string profile_to_json(const Profile& p) {
   j["kernels"] = json::array();
   for (const KernelTime& k : p.kernels)
     j["kernels"].push_back({{"name", k.name}, {"op", k.op}, {"calls", k.calls}, {"total_ms", k.total_ms}});
+  if (!p.kernel_summaries.empty()) {
+    auto shares = [](const std::vector<KernelShare>& v) {
+      json a = json::array();
+      for (const KernelShare& k : v) {
+        json o = {{"key", k.key}, {"calls", k.calls}, {"total_ms", k.total_ms}, {"share", k.share}};
+        if (!k.op.empty()) o["op"] = k.op;
+        a.push_back(std::move(o));
+      }
+      return a;
+    };
+    j["kernel_summaries"] = json::array();
+    for (const KernelSummary& k : p.kernel_summaries)
+      j["kernel_summaries"].push_back({{"phase", k.phase}, {"model", k.model}, {"length", k.length}, {"steps", k.steps},
+                                       {"cuda_graphs", k.cuda_graphs}, {"trace", k.trace}, {"span_ms", k.span_ms},
+                                       {"busy_ms", k.busy_ms}, {"records", k.records}, {"scoped_share", k.scoped_share},
+                                       {"by_op", shares(k.by_op)}, {"by_layer", shares(k.by_layer)}, {"top", shares(k.top)}});
+  }
   return j.dump(2) + "\n";
 }
 
@@ -127,7 +144,8 @@ Profile parse_profile(const std::string& text, const std::string& file) {
     r.fail("schema_version", "version " + std::to_string(p.schema_version) + " is not supported (this build reads " +
                                  std::to_string(kProfileSchemaVersion) + ")");
   p.kind = r.str(j, "kind", "", true);
-  if (p.kind != "bench" && p.kind != "peer" && p.kind != "paper") r.fail("kind", "must be bench, peer or paper");
+  if (p.kind != "bench" && p.kind != "peer" && p.kind != "paper" && p.kind != "profile")
+    r.fail("kind", "must be bench, peer, paper or profile");
   p.created = r.str(j, "created", "");
   if (j.contains("machine")) {
     const json& m = r.obj(j["machine"], "machine");
@@ -196,6 +214,40 @@ Profile parse_profile(const std::string& text, const std::string& file) {
       const std::string f = "kernels[" + std::to_string(i) + "]";
       const json& k = r.obj(j["kernels"][i], f);
       p.kernels.push_back({r.str(k, "name", f, true), r.str(k, "op", f), r.integer(k, "calls", f), r.num(k, "total_ms", f)});
+    }
+  }
+  if (j.contains("kernel_summaries")) {  // optional: profiles before it was added read as before
+    if (!j["kernel_summaries"].is_array()) r.fail("kernel_summaries", "must be an array");
+    for (size_t i = 0; i < j["kernel_summaries"].size(); ++i) {
+      const std::string f = "kernel_summaries[" + std::to_string(i) + "]";
+      const json& o = r.obj(j["kernel_summaries"][i], f);
+      KernelSummary k;
+      k.phase = r.str(o, "phase", f, true);
+      k.model = r.str(o, "model", f);
+      k.length = r.integer(o, "length", f);
+      k.steps = static_cast<int>(r.integer(o, "steps", f));
+      if (k.steps <= 0) r.fail(f + ".steps", "must be positive");
+      if (o.contains("cuda_graphs")) {
+        if (!o["cuda_graphs"].is_boolean()) r.fail(f + ".cuda_graphs", "must be true or false");
+        k.cuda_graphs = o["cuda_graphs"].get<bool>();
+      }
+      k.trace = r.str(o, "trace", f);
+      k.span_ms = r.num(o, "span_ms", f);
+      k.busy_ms = r.num(o, "busy_ms", f);
+      k.records = r.integer(o, "records", f);
+      k.scoped_share = r.num(o, "scoped_share", f);
+      for (auto [key, dst] : {std::pair{"by_op", &k.by_op}, std::pair{"by_layer", &k.by_layer}, std::pair{"top", &k.top}}) {
+        if (!o.contains(key)) continue;
+        const std::string fk = f + "." + key;
+        if (!o[key].is_array()) r.fail(fk, "must be an array");
+        for (size_t e = 0; e < o[key].size(); ++e) {
+          const std::string fe = fk + "[" + std::to_string(e) + "]";
+          const json& x = r.obj(o[key][e], fe);
+          dst->push_back({r.str(x, "key", fe, true), r.str(x, "op", fe), r.integer(x, "calls", fe), r.num(x, "total_ms", fe),
+                          r.num(x, "share", fe)});
+        }
+      }
+      p.kernel_summaries.push_back(std::move(k));
     }
   }
   return p;

@@ -63,9 +63,32 @@ struct KernelTime {
   double total_ms = 0;
 };
 
+// One profiled phase of `mambascope profile` (CUPTI): per-step times of its kernels by op scope, by layer and
+// by kernel symbol. Every time is per step (a prefill is one step).
+struct KernelShare {
+  std::string key;    // op path ("mamba2.ssd_scan"), "layer 3", or the kernel symbol
+  std::string op;     // for kernel symbols: the op scope of their first launch
+  int64_t calls = 0;  // per step
+  double total_ms = 0, share = 0;  // share of the step's span
+};
+
+struct KernelSummary {
+  std::string phase;  // "prefill" or "decode"
+  std::string model;
+  int64_t length = 0;  // tokens in context when the phase started
+  int steps = 1;
+  bool cuda_graphs = false;
+  std::string trace;  // the Chrome trace file written beside the profile
+  double span_ms = 0;  // first kernel start to last end, per step
+  double busy_ms = 0;  // summed kernel + memcpy + memset time per step
+  int64_t records = 0;  // per step
+  double scoped_share = 0;  // fraction of the records with an engine scope
+  std::vector<KernelShare> by_op, by_layer, top;
+};
+
 struct Profile {
   int schema_version = kProfileSchemaVersion;
-  std::string kind = "bench";  // "bench", "peer", "paper"
+  std::string kind = "bench";  // "bench", "peer", "paper", "profile"
   std::string created;         // ISO 8601
   ProfileMachine machine;
   ProfileBuild build;
@@ -74,6 +97,7 @@ struct Profile {
   std::vector<ProfileModel> models;
   std::vector<ProfileRow> rows;
   std::vector<KernelTime> kernels;
+  std::vector<KernelSummary> kernel_summaries;  // `mambascope profile` (kind "profile")
 };
 
 // Reading validates the schema; errors name the file and the field (rows[3].length, ...).

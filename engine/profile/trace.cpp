@@ -14,8 +14,6 @@ namespace {
 
 constexpr const char* kSchema = "mambascope.trace";
 
-// Lanes in viewers: one thread id per layer (0 for kernels outside any layer).
-int lane_tid(int layer) { return layer < 0 ? 0 : layer + 1; }
 
 struct EventReader {
   const std::string& file;
@@ -62,22 +60,25 @@ std::optional<double> KernelRecord::achieved_GBps() const {
 std::string trace_to_chrome_json(const Trace& t) {
   json events = json::array();
   events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 0}, {"args", {{"name", t.gpu.empty() ? "GPU" : t.gpu}}}});
-  std::map<int, bool> layers;
-  for (const KernelRecord& k : t.kernels) layers[k.layer] = true;
-  for (const auto& [layer, _] : layers)
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", lane_tid(layer)},
-                      {"args", {{"name", layer < 0 ? std::string("outside layers") : "layer " + std::to_string(layer)}}}});
+  // One lane (tid) per CUDA stream; the layer and op are in each event's args (the GUI lays lanes out by them).
+  std::map<int, bool> streams;
+  for (const KernelRecord& k : t.kernels) streams[k.stream] = true;
+  for (const auto& [stream, _] : streams)
+    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 0}, {"tid", stream},
+                      {"args", {{"name", "stream " + std::to_string(stream)}}}});
   for (const KernelRecord& k : t.kernels) {
-    json args = {{"op", k.op}, {"layer", k.layer}, {"start_ns", k.start_ns}, {"end_ns", k.end_ns},
-                 {"grid", k.grid}, {"block", k.block}, {"registers", k.registers}, {"shared_bytes", k.shared_bytes}};
+    const std::string scope = (k.layer < 0 ? std::string() : "layer " + std::to_string(k.layer) + (k.op.empty() ? "" : " / ")) + k.op;
+    json args = {{"op", k.op}, {"layer", k.layer}, {"scope", scope}, {"kind", k.kind}, {"stream", k.stream},
+                 {"start_ns", k.start_ns}, {"end_ns", k.end_ns}, {"grid", k.grid}, {"block", k.block},
+                 {"registers", k.registers}, {"shared_bytes", k.shared_bytes}};
     if (k.bytes) args["bytes"] = *k.bytes;
-    events.push_back({{"name", k.name}, {"cat", k.op.empty() ? "kernel" : k.op}, {"ph", "X"}, {"pid", 0},
-                      {"tid", lane_tid(k.layer)}, {"ts", static_cast<double>(k.start_ns) / 1e3},
-                      {"dur", static_cast<double>(k.duration_ns()) / 1e3}, {"args", std::move(args)}});
+    events.push_back({{"name", k.name}, {"cat", k.kind}, {"ph", "X"}, {"pid", 0}, {"tid", k.stream},
+                      {"ts", static_cast<double>(k.start_ns) / 1e3}, {"dur", static_cast<double>(k.duration_ns()) / 1e3},
+                      {"args", std::move(args)}});
   }
   json j = {{"traceEvents", std::move(events)},
             {"displayTimeUnit", "ns"},
-            {"otherData", {{"schema", kSchema}, {"version", 1}, {"title", t.title}, {"gpu", t.gpu}}}};
+            {"otherData", {{"schema", kSchema}, {"version", 2}, {"title", t.title}, {"gpu", t.gpu}}}};
   return j.dump(1) + "\n";
 }
 
@@ -123,8 +124,13 @@ Trace parse_chrome_trace(const std::string& text, const std::string& file) {
     const json& args = e.contains("args") && e["args"].is_object() ? e["args"] : kEmpty;
     KernelRecord k;
     k.name = e["name"].get<std::string>();
+    // Ours write the op in args (version 1 also in "cat"); version 2 and PyTorch put the kind in "cat".
     k.op = args.contains("op") && args["op"].is_string() ? args["op"].get<std::string>() : cat;
     k.layer = static_cast<int>(r.integer(args, "layer", -1));
+    if (args.contains("kind") && args["kind"].is_string()) k.kind = args["kind"].get<std::string>();
+    else if (cat.find("memcpy") != std::string::npos) k.kind = "memcpy";
+    else if (cat.find("memset") != std::string::npos) k.kind = "memset";
+    k.stream = static_cast<int>(r.integer(args, "stream", 0));
     const double ts = r.number(e, "ts", true), dur = r.number(e, "dur", true);
     if (dur < 0) r.fail("dur", "must not be negative");
     // Exact nanoseconds when we wrote the file; otherwise from the microsecond fields.

@@ -1,8 +1,9 @@
 #pragma once
-// Kernel traces: the GPU kernels of a prefill or decode step with the layer and op that launched them, as
-// the CUPTI collector records them and the GUI's Timeline panel draws them. Stored as Chrome trace JSON
-// (chrome://tracing, Perfetto, Speedscope read it): {"traceEvents": [{"ph": "X", "ts": µs, "dur": µs, ...}]},
-// with the exact nanosecond times and launch shapes in each event's args.
+// Kernel traces: the GPU kernels (and memcpy/memset) of a prefill or decode step with the layer and op that
+// launched them, as the CUPTI collector records them and the GUI's Timeline panel draws them. Stored as Chrome
+// trace JSON (chrome://tracing, Perfetto, Speedscope read it): {"traceEvents": [{"ph": "X", "ts": µs, "dur":
+// µs, ...}]}, one lane (tid) per CUDA stream, with the exact nanosecond times, launch shapes and the engine
+// scope in each event's args.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -12,9 +13,11 @@
 namespace mambascope {
 
 struct KernelRecord {
-  std::string name;   // kernel symbol as the profiler reports it
-  std::string op;     // engine op scope ("gemm", "ssd_scan", "causal_conv1d")
+  std::string name;   // kernel symbol as the profiler reports it (demangled), or "memcpy HtoD" / "memset"
+  std::string op;     // engine op scope, outermost to innermost ("mamba2.ssd_scan", "mlp.gemm"); empty: none
   int layer = -1;     // model layer that launched it; -1 for none (embedding, lm_head, sampler)
+  std::string kind = "kernel";  // "kernel", "memcpy" or "memset"
+  int stream = 0;     // CUDA stream id as the profiler numbers them
   int64_t start_ns = 0, end_ns = 0;  // GPU timestamps
   std::array<int, 3> grid{1, 1, 1}, block{1, 1, 1};
   int registers = 0;          // per thread

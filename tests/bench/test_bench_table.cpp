@@ -34,7 +34,7 @@ TEST_CASE("the bench table compares each model with the transformer at the same 
   oom.oom_predicted = 3ull << 36;
   p.rows.push_back(oom);
   const std::string t = bench_table(p);
-  CHECK(t.find("| mmmamba-linear | 4096 |") != std::string::npos);
+  CHECK(t.find("| mmmamba-linear | mambascope | mambascope | 4096 |") != std::string::npos);
   CHECK(t.find("4.00x") != std::string::npos);
   CHECK(t.find("75.0%") != std::string::npos);
   CHECK(t.find("OOM: needs 192.00 GiB") != std::string::npos);
@@ -57,6 +57,6 @@ TEST_CASE("a CPU sweep of tiny models gives a profile with every row measured", 
     CHECK(r.peak_bytes.value_or(0) > 0);
   }
   CHECK(p.models.size() == 2);
-  CHECK(bench_table(p).find("| mmmamba-linear | 48 |") != std::string::npos);
+  CHECK(bench_table(p).find("| mmmamba-linear | mambascope | mambascope | 48 |") != std::string::npos);
   CHECK(parse_profile(profile_to_json(p), "sweep").rows.size() == 4);
 }

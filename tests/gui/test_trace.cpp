@@ -56,11 +56,11 @@ TEST_CASE("kernel traces round trip through Chrome trace JSON", "[gui][trace]") 
     CHECK(y.bytes == x.bytes);
   }
   CHECK(trace_to_chrome_json(r) == trace_to_chrome_json(t));
-  // What viewers read: complete events with µs times, one lane (tid) per layer.
+  // What viewers read: complete events with µs times, one lane (tid) per stream, the scope in args.
   const std::string json = trace_to_chrome_json(t);
   CHECK(json.find("\"ph\": \"X\"") != std::string::npos);
   CHECK(json.find("\"ts\": 1234567.891") != std::string::npos);
-  CHECK(json.find("\"layer 3\"") != std::string::npos);
+  CHECK(json.find("\"scope\": \"layer 3 / gemm\"") != std::string::npos);
 }
 
 TEST_CASE("achieved bandwidth is bytes over duration", "[gui][trace]") {
