@@ -42,7 +42,10 @@ TimelineLayout layout_timeline(const Trace& trace, LaneGrouping grouping) {
       std::string where = layer < 0 ? (grouping == LaneGrouping::Op ? "" : "(no layer)") : "L";
       if (layer >= 0) where += std::to_string(layer);
       if (grouping == LaneGrouping::Layer) lane.label = layer < 0 ? "(no layer)" : "layer " + std::to_string(layer);
-      else lane.label = where.empty() ? k.op : where + " " + k.op;
+      else {
+        const std::string op = k.op.empty() ? "(no scope)" : k.op;  // a kernel launched outside any engine scope
+        lane.label = where.empty() ? op : where + " " + op;
+      }
     }
     lane.kernels.push_back(i);
   }

@@ -18,8 +18,8 @@
 #include "engine/ops/mamba2.h"
 #include "engine/ops/norm.h"
 #include "engine/ops/rows.h"
-#include "engine/scan/scan_order.h"
 #include "engine/profile/scope.h"
+#include "engine/scan/scan_order.h"
 
 namespace mambascope {
 

@@ -5,10 +5,10 @@
 #include "engine/core/cuda.h"
 #include "engine/ops/common.h"
 #include "engine/ops/cpu/attention.h"
+#include "engine/profile/scope.h"
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
-#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 

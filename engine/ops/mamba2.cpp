@@ -8,10 +8,10 @@
 #include "engine/ops/common.h"
 #include "engine/ops/cpu/mamba2.h"
 #include "engine/ops/cpu/ssd.h"
+#include "engine/profile/scope.h"
 
 #if MAMBASCOPE_HAVE_CUDA
 #include "engine/core/cuda_check.h"
-#include "engine/profile/scope.h"
 #include "kernels/kernels.h"
 #endif
 

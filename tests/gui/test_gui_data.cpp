@@ -291,3 +291,39 @@ TEST_CASE("the GUI fixtures load and say on every row that they are not measurem
   CHECK(img.width == 378);
   CHECK(img.height == 378);
 }
+
+TEST_CASE("a trace written by mambascope profile lays out in the Timeline panel", "[gui][timeline]") {
+  // The records as the CUPTI collector hands them over: op paths, two streams, a memcpy, an unscoped kernel.
+  Trace t;
+  t.title = "mmmamba-linear decode at 103424 tokens (2 steps)";
+  auto rec = [](const char* name, const char* op, int layer, int64_t s, int64_t e, int stream, const char* kind) {
+    KernelRecord k;
+    k.name = name;
+    k.op = op;
+    k.layer = layer;
+    k.start_ns = s;
+    k.end_ns = e;
+    k.stream = stream;
+    k.kind = kind;
+    return k;
+  };
+  t.kernels = {rec("memcpy HtoD", "memcpy", -1, 0, 10, 13, "memcpy"), rec("embedding_kernel", "embedding", -1, 20, 30, 13, "kernel"),
+               rec("gemm_a", "mamba2.gemm", 0, 30, 90, 13, "kernel"), rec("scan_b", "mamba2.ssm_state_update", 0, 90, 100, 13, "kernel"),
+               rec("gemm_a", "mamba2.gemm", 1, 100, 160, 13, "kernel"), rec("other", "", -1, 95, 120, 14, "kernel")};
+  test::TempDir dir("profile-trace");
+  write_trace(dir.file("decode.trace.json"), t);
+  const Trace r = read_trace(dir.file("decode.trace.json"));
+  REQUIRE(r.kernels.size() == t.kernels.size());
+  const TimelineLayout l = layout_timeline(r, LaneGrouping::LayerAndOp);
+  std::vector<std::string> labels;
+  for (const TimelineLane& lane : l.lanes) labels.push_back(lane.label);
+  CHECK(labels == std::vector<std::string>{"(no layer) memcpy", "(no layer) embedding", "(no layer) (no scope)", "L0 mamba2.gemm",
+                                           "L0 mamba2.ssm_state_update", "L1 mamba2.gemm"});
+  CHECK(l.t0_ns == 0);
+  CHECK(l.t1_ns == 160);
+  const std::vector<OpTotal> totals = op_totals(r);
+  REQUIRE(totals.front().op == "mamba2.gemm");
+  CHECK(totals.front().calls == 2);
+  CHECK(totals.front().total_ns == 120);
+  CHECK(totals.front().share == Approx(120.0 / 175.0));
+}
