@@ -1,5 +1,7 @@
 // `mambascope compare A.json [B.json]`: one profile's table, or B against A row by row (same model and
-// length): prefill and decode speed-up and peak memory change, what got worse by more than 5% flagged.
+// length): prefill and decode speed-up and peak memory change, what got worse by more than 5% flagged. When
+// A holds transformer rows (a peer such as hf-transformers) and B other models, B's models are also set
+// against A's transformer at the same length: the papers' "x faster, y% less memory" across engines.
 #include <fmt/format.h>
 
 #include <map>
@@ -51,6 +53,26 @@ void add_compare_command(CLI::App& app) {
                  flags);
     }
     fmt::print("\n{} rows compared, {} worse in B by more than 5%\n", matched, regressions);
+    std::map<int64_t, const ProfileRow*> peer;  // A's transformer per length
+    for (const ProfileRow& r : a.rows)
+      if (r.model == "transformer" && r.decode_ms_per_token) peer[r.length] = &r;
+    bool header = false;
+    for (const ProfileRow& r : b.rows) {
+      auto it = peer.find(r.length);
+      if (r.model == "transformer" || it == peer.end() || !r.decode_ms_per_token) continue;
+      const ProfileRow& t = *it->second;
+      if (!header) {
+        fmt::print("\nB's models against A's transformer at the same length:\n\n");
+        fmt::print("| model (B) | engine, protocol | tokens | decode ms | transformer (A) engine, protocol | decode ms | speed-up | "
+                   "peak | transformer peak | memory saved |\n|---|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
+        header = true;
+      }
+      const bool mem = r.peak_bytes && t.peak_bytes;
+      fmt::print("| {} | {}, {} | {} | {:.3f} | {}, {} | {:.3f} | {:.2f}x | {} | {} | {} |\n", r.model, r.engine, r.protocol, r.length,
+                 *r.decode_ms_per_token, t.engine, t.protocol, *t.decode_ms_per_token, *t.decode_ms_per_token / *r.decode_ms_per_token,
+                 r.peak_bytes ? format_bytes(*r.peak_bytes) : "", t.peak_bytes ? format_bytes(*t.peak_bytes) : "",
+                 mem ? fmt::format("{:.1f}%", 100.0 * (1.0 - static_cast<double>(*r.peak_bytes) / static_cast<double>(*t.peak_bytes))) : "");
+    }
   });
 }
 

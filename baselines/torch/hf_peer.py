@@ -6,7 +6,8 @@ attention layers, hidden 2048, 16 query / 8 kv heads of 128, SwiGLU 8192, vocab 
 theta 1e6), attn_implementation="sdpa", bf16, random weights, batch 1. Per length L: one prefill of L random
 tokens (use_cache, logits of the last token only; CUDA events, median of --repeats), then --decode greedy
 steps with HF's KV cache, each timed on the host clock from token in to token out (the eager PyTorch loop of
-the mmMamba paper's protocol), median of the steady-state steps; peak memory = torch.cuda.max_memory_allocated
+the mmMamba paper's protocol), median of the steady-state steps, after one unrecorded warm-up forward and
+step at 512 tokens; peak memory = torch.cuda.max_memory_allocated
 over the length's run. Rows carry "engine": "hf-transformers" and "protocol": "paper".
 
   hf_peer.py --lengths 1024,4096,16384,103424 --decode 16 --out profiles/h100/<date>-hf-transformers.json
@@ -44,6 +45,11 @@ def main():
     params = sum(p.numel() for p in model.parameters())
     weight_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
     dev = torch.cuda.get_device_properties(0)
+    with torch.inference_mode():  # warm-up: cuBLAS handles, SDPA dispatch, allocator
+        o = model(torch.randint(0, cfg.vocab_size, (1, 512), device="cuda"), use_cache=True, logits_to_keep=1)
+        model(o.logits[:, -1:].argmax(-1), past_key_values=o.past_key_values, use_cache=True)
+        del o
+    torch.cuda.synchronize()
     rows = []
     for L in [int(x) for x in a.lengths.split(",")]:
         torch.cuda.empty_cache()

@@ -87,10 +87,10 @@ KernelSummary summarize_kernels(const PhaseRecords& ph, int top_kernels) {
 }
 
 std::string kernel_summary_text(const KernelSummary& s) {
-  std::string t = fmt::format("{} {} at {} tokens: {} per step{}, GPU span {:.3f} ms, busy {:.3f} ms ({:.0f}%), {} records per step, "
+  std::string t = fmt::format("{} {} at {} tokens, {} step{}{}; per step: GPU span {:.3f} ms, busy {:.3f} ms ({:.0f}%), {} records, "
                               "{:.0f}% with an engine scope\n",
-                              s.model, s.phase, s.length, s.steps > 1 ? fmt::format("{} steps", s.steps) : "1 step",
-                              s.phase == "decode" ? (s.cuda_graphs ? ", CUDA graphs" : ", no CUDA graphs") : "", s.span_ms,
+                              s.model, s.phase, s.length, s.steps, s.steps > 1 ? "s" : "",
+                              s.phase == "decode" ? (s.cuda_graphs ? " (CUDA graph replays)" : " (no CUDA graphs)") : "", s.span_ms,
                               s.busy_ms, s.span_ms > 0 ? 100 * s.busy_ms / s.span_ms : 0, s.records, 100 * s.scoped_share);
   auto table = [&](const char* title, const std::vector<KernelShare>& v, bool with_op) {
     t += fmt::format("\n| {} |{} calls | ms per step | % of step |\n|---|{}---:|---:|---:|\n", title, with_op ? " op |" : "",
