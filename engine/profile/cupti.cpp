@@ -69,6 +69,16 @@ struct Raw {  // a record copied out of CUPTI's buffer (its name pointer is not 
 
 std::atomic<void*> g_active{nullptr};  // the CuptiCollector::Impl CUPTI's callbacks deliver to
 
+// The fields kernel, memcpy and memset records share.
+template <class A>
+void copy_common(const A* a, Raw& r) {
+  r.k.start_ns = static_cast<int64_t>(a->start);
+  r.k.end_ns = static_cast<int64_t>(a->end);
+  r.k.stream = static_cast<int>(a->streamId);
+  r.correlation = a->correlationId;
+  r.node = a->graphNodeId;
+}
+
 }  // namespace
 
 struct CuptiCollector::Impl {
@@ -123,16 +133,12 @@ struct CuptiCollector::Impl {
         case CUPTI_ACTIVITY_KIND_KERNEL:
         case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: {
           const auto* a = reinterpret_cast<const CUpti_ActivityKernel10*>(rec);
+          copy_common(a, r);
           r.k.name = demangle(a->name);
-          r.k.start_ns = static_cast<int64_t>(a->start);
-          r.k.end_ns = static_cast<int64_t>(a->end);
           r.k.grid = {a->gridX, a->gridY, a->gridZ};
           r.k.block = {a->blockX, a->blockY, a->blockZ};
           r.k.registers = a->registersPerThread;
           r.k.shared_bytes = static_cast<int64_t>(a->staticSharedMemory) + a->dynamicSharedMemory;
-          r.k.stream = static_cast<int>(a->streamId);
-          r.correlation = a->correlationId;
-          r.node = a->graphNodeId;
           break;
         }
         case CUPTI_ACTIVITY_KIND_MEMCPY: {
@@ -143,24 +149,16 @@ struct CuptiCollector::Impl {
                                                                              : "other";
           r.k.name = std::string("memcpy ") + dir;
           r.k.kind = "memcpy";
-          r.k.start_ns = static_cast<int64_t>(a->start);
-          r.k.end_ns = static_cast<int64_t>(a->end);
+          copy_common(a, r);
           r.k.bytes = a->bytes;
-          r.k.stream = static_cast<int>(a->streamId);
-          r.correlation = a->correlationId;
-          r.node = a->graphNodeId;
           break;
         }
         case CUPTI_ACTIVITY_KIND_MEMSET: {
           const auto* a = reinterpret_cast<const CUpti_ActivityMemset4*>(rec);
           r.k.name = "memset";
           r.k.kind = "memset";
-          r.k.start_ns = static_cast<int64_t>(a->start);
-          r.k.end_ns = static_cast<int64_t>(a->end);
+          copy_common(a, r);
           r.k.bytes = a->bytes;
-          r.k.stream = static_cast<int>(a->streamId);
-          r.correlation = a->correlationId;
-          r.node = a->graphNodeId;
           break;
         }
         default:
