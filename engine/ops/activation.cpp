@@ -16,8 +16,8 @@ int64_t row_stride(const Tensor& t) { return t.rank() >= 2 ? t.stride(-2) : t.di
 }  // namespace
 
 void activation(const Tensor& x, Tensor& y, Activation act, const Tensor& bias) {
-  ScopedOp scope("activation");
   constexpr const char* op = "activation";
+  ScopedOp scope(op);
   expect_float(x, op, "x");
   if (x.rank() < 1) throw Error("x must have at least one dimension", op, "x");
   const int64_t N = x.dim(-1), rows = N > 0 ? x.numel() / N : 0;
@@ -53,8 +53,8 @@ void activation(const Tensor& x, Tensor& y, Activation act, const Tensor& bias) 
 }
 
 void gated_activation(const Tensor& gate, const Tensor& up, Tensor& y, Activation act) {
-  ScopedOp scope("gated_activation");
   constexpr const char* op = "gated_activation";
+  ScopedOp scope(op);
   expect_float(gate, op, "gate");
   if (gate.rank() < 1) throw Error("gate must have at least one dimension", op, "gate");
   const int64_t N = gate.dim(-1), rows = N > 0 ? gate.numel() / N : 0;

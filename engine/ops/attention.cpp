@@ -39,8 +39,8 @@ void attention_cpu(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& o,
 }  // namespace
 
 void attention_prefill(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& o, const AttentionOptions& opt) {
-  ScopedOp scope("attention_prefill");
   constexpr const char* op = "attention_prefill";
+  ScopedOp scope(op);
   expect_rank(q, 4, op, "q");
   expect_float(q, op, "q");
   const int64_t B = q.dim(0), Lq = q.dim(1), Hq = q.dim(2), D = q.dim(3);
@@ -96,8 +96,8 @@ void attention_prefill(const Tensor& q, const Tensor& k, const Tensor& v, Tensor
 
 void attention_decode(const Tensor& q, const Tensor& k_cache, const Tensor& v_cache, Tensor& o, int64_t kv_len,
                       const DecodeOptions& opt, const Tensor& kv_len_dev) {
-  ScopedOp scope("attention_decode");
   constexpr const char* op = "attention_decode";
+  ScopedOp scope(op);
   expect_rank(q, 3, op, "q");
   expect_float(q, op, "q");
   const int64_t B = q.dim(0), Hq = q.dim(1), D = q.dim(2);

@@ -14,8 +14,8 @@
 namespace mambascope::ops {
 
 void embedding(const Tensor& ids, const Tensor& table, Tensor& y) {
-  ScopedOp scope("embedding");
   constexpr const char* op = "embedding";
+  ScopedOp scope(op);
   expect_dtype(ids, DType::I32, op, "ids");
   expect_rank(table, 2, op, "table");
   expect_float(table, op, "table");

@@ -79,8 +79,8 @@ kernels::SsdHeadArgs head_args(const Tensor& dt, const Tensor& A, const SsdParam
 
 void causal_conv1d(const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& init_state, Tensor& y,
                    Tensor& final_state, bool silu, Arena* arena) {
-  ScopedOp scope("causal_conv1d");
   constexpr const char* op = "causal_conv1d";
+  ScopedOp scope(op);
   expect_rank(x, 2, op, "x");
   const Device dev = x.device();
   const int64_t L = x.dim(0), C = x.dim(1);
@@ -143,8 +143,8 @@ void causal_conv1d(const Tensor& x, const Tensor& w, const Tensor& bias, const T
 }
 
 void conv1d_update(const Tensor& x, const Tensor& w, const Tensor& bias, Tensor& state, Tensor& y, bool silu) {
-  ScopedOp scope("conv1d_update");
   constexpr const char* op = "conv1d_update";
+  ScopedOp scope(op);
   expect_rank(x, 2, op, "x");
   const Device dev = x.device();
   const int64_t batch = x.dim(0), C = x.dim(1);
@@ -240,8 +240,8 @@ void expect_ssd_cuda(const char* op, const Tensor& x, const Tensor& dt, const Te
 
 void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C, const SsdParams& p,
               const Tensor& init_state, Tensor& y, Tensor& final_state, Arena* arena) {
-  ScopedOp scope("ssd_scan");
   constexpr const char* op = "ssd_scan";
+  ScopedOp scope(op);
   const SsdShape s = check_ssd(op, x, dt, A, B, C, p, y);
   const Device dev = x.device();
   const int64_t L = x.dim(0);
@@ -298,8 +298,8 @@ void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& 
 
 void ssm_state_update(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& B, const Tensor& C,
                       const Tensor& z, const SsdParams& p, Tensor& state, Tensor& y) {
-  ScopedOp scope("ssm_state_update");
   constexpr const char* op = "ssm_state_update";
+  ScopedOp scope(op);
   const SsdShape s = check_ssd(op, x, dt, A, B, C, p, y);
   const Device dev = x.device();
   const int64_t batch = x.dim(0);
@@ -350,8 +350,8 @@ void ssm_state_update(const Tensor& x, const Tensor& dt, const Tensor& A, const 
 void mamba2_decode_step(const Tensor& xbc, const Tensor& dt, const Tensor& z, const Tensor& conv_w, const Tensor& conv_b,
                         const Tensor& A, const SsdParams& p, const Tensor& norm_w, float eps, Tensor& conv_state,
                         Tensor& ssm_state, Tensor& y, Arena* arena) {
-  ScopedOp scope("mamba2_decode_step");
   constexpr const char* op = "mamba2_decode_step";
+  ScopedOp scope(op);
   expect_rank(xbc, 2, op, "xbc");
   expect_rank(y, 2, op, "y");
   expect_rank(ssm_state, 4, op, "ssm_state");
@@ -426,8 +426,8 @@ void mamba2_decode_step(const Tensor& xbc, const Tensor& dt, const Tensor& z, co
 }
 
 void gated_rmsnorm(const Tensor& y, const Tensor& z, const Tensor& w, Tensor& out, int64_t group, float eps) {
-  ScopedOp scope("gated_rmsnorm");
   constexpr const char* op = "gated_rmsnorm";
+  ScopedOp scope(op);
   expect_rank(y, 2, op, "y");
   const Device dev = y.device();
   const int64_t rows = y.dim(0), D = y.dim(1);

@@ -20,8 +20,8 @@ RopeScaling parse_rope_scaling(const std::string& type, const std::string& where
 }
 
 void rope(Tensor& q, Tensor& k, const RopeConfig& cfg, int64_t pos_offset, const Tensor& pos_offset_dev) {
-  ScopedOp scope("rope");
   constexpr const char* op = "rope";
+  ScopedOp scope(op);
   expect_rank(q, 4, op, "q");
   expect_float(q, op, "q");
   const int64_t B = q.dim(0), L = q.dim(1), D = q.dim(3);

@@ -18,8 +18,8 @@ int64_t row_stride_bytes(const Tensor& t) { return t.stride(0) * static_cast<int
 }  // namespace
 
 void gather_rows(const Tensor& src, const Tensor& idx, Tensor& dst) {
-  ScopedOp scope("gather_rows");
   constexpr const char* op = "gather_rows";
+  ScopedOp scope(op);
   expect_rank(src, 2, op, "src");
   expect_rank(dst, 2, op, "dst");
   expect_row_major(src, op, "src");
@@ -48,8 +48,8 @@ void gather_rows(const Tensor& src, const Tensor& idx, Tensor& dst) {
 }
 
 void copy_rows(const Tensor& src, Tensor& dst, int64_t offset, const Tensor& offset_dev) {
-  ScopedOp scope("copy_rows");
   constexpr const char* op = "copy_rows";
+  ScopedOp scope(op);
   expect_rank(src, 2, op, "src");
   expect_rank(dst, 2, op, "dst");
   expect_row_major(src, op, "src");

@@ -13,8 +13,8 @@ namespace mambascope::ops {
 
 void sample(const Tensor& logits, const Tensor& prev_tokens, Tensor& out, const SamplingConfig& cfg, uint64_t step,
             Arena* arena, const Tensor& step_dev) {
-  ScopedOp scope("sample");
   constexpr const char* op = "sample";
+  ScopedOp scope(op);
   expect_rank(logits, 2, op, "logits");
   expect_float(logits, op, "logits");
   const int64_t B = logits.dim(0), V = logits.dim(1);
