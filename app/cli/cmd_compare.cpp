@@ -9,6 +9,7 @@
 #include "app/cli/commands.h"
 #include "engine/bench/bench.h"
 #include "engine/core/memory.h"
+#include "engine/profile/kernel_summary.h"
 #include "engine/profile/profile.h"
 
 namespace mambascope::cli {
@@ -21,6 +22,7 @@ void add_compare_command(CLI::App& app) {
     const Profile a = read_profile((*files)[0]);
     if (files->size() == 1) {
       fmt::print("{}\n{}", a.protocol_description, bench_table(a));
+      for (const KernelSummary& k : a.kernel_summaries) fmt::print("\n{}", kernel_summary_text(k));
       return;
     }
     const Profile b = read_profile((*files)[1]);

@@ -99,8 +99,8 @@ void add_profile_command(CLI::App& app) {
     p.protocol_description = fmt::format(
         "mambascope profile: CUPTI activity records (kernels, memcpy, memset) of one prefill of {} random tokens (chunks of {}, after "
         "one unrecorded warm-up prefill) and of {} decode steps ({}; after 2 unrecorded steps), batch 1, bf16, generated weights. "
-        "Times per step; spans are first kernel start to last end on the GPU clock. CUPTI adds a little launch overhead: use "
-        "`mambascope bench` for timings.",
+        "Times per step; spans are first kernel start to last end on the GPU clock. Tracing adds gaps around launches (most "
+        "around CUDA graph launches): spans grow, kernel (busy) times do not; use `mambascope bench` for timings.",
         L, o->chunk, o->decode, ro.cuda_graphs ? "each one CUDA graph replay" : "kernels launched eagerly, no CUDA graphs");
     p.models.push_back({cfg.kind(), "", cfg.layer_pattern(), param_count(weight_specs(cfg)), m->resident_bytes()});
     for (PhaseRecords* ph : {&pre, &dec}) {

@@ -38,6 +38,22 @@ TEST_CASE("the bench table compares each model with the transformer at the same 
   CHECK(t.find("4.00x") != std::string::npos);
   CHECK(t.find("75.0%") != std::string::npos);
   CHECK(t.find("OOM: needs 192.00 GiB") != std::string::npos);
+  // Rows of another protocol are set against that protocol's transformer, not against ours.
+  ProfileRow pt = row("transformer", 9.0, 20'000'000'000), pl = row("mmmamba-linear", 3.0, 5'000'000'000);
+  pt.protocol = pl.protocol = protocol_label(BenchProtocol::Paper);
+  p.rows.push_back(pt);
+  p.rows.push_back(pl);
+  const std::string both = bench_table(p);
+  CHECK(both.find("| mmmamba-linear | mambascope | paper | 4096 |") != std::string::npos);
+  CHECK(both.find("| 3.00x | 75.0% |") != std::string::npos);  // 9 / 3 (not 8 / 3)
+  CHECK(both.find("| 4.00x | 75.0% |") != std::string::npos);
+}
+
+TEST_CASE("bench protocols are named ours or paper", "[bench]") {
+  CHECK(parse_protocol("ours") == BenchProtocol::Ours);
+  CHECK(parse_protocol("paper") == BenchProtocol::Paper);
+  CHECK(std::string(protocol_label(BenchProtocol::Ours)) == "mambascope");
+  REQUIRE_ERROR_MENTIONS(parse_protocol("fast"), "--protocol", "ours or paper");
 }
 
 TEST_CASE("a CPU sweep of tiny models gives a profile with every row measured", "[bench]") {

@@ -41,10 +41,16 @@ TEST_CASE("unknown subcommands and options are usage errors", "[cli]") {
 TEST_CASE("mambascope compare prints a profile and lines up two profiles by model and length", "[cli]") {
   std::string out;
   REQUIRE(test::run_cli("compare profiles/h100/2026-11-23-bench.json", out) == 0);
-  CHECK(out.find("| mmmamba-linear | 103424 |") != std::string::npos);
+  CHECK(out.find("| mmmamba-linear | mambascope | mambascope | 103424 |") != std::string::npos);
   REQUIRE(test::run_cli("compare profiles/paper/mmmamba-fig1.json profiles/h100/2026-11-23-bench.json", out) == 0);
   CHECK(out.find("| transformer | 103424 |") != std::string::npos);
   CHECK(out.find("rows compared") != std::string::npos);
+  // Mamba rows against another engine's transformer: the HF peer, recorded under the paper's protocol.
+  REQUIRE(test::run_cli("compare profiles/h100/2026-11-23-hf-transformers.json profiles/h100/2026-11-23-protocol-paper.json", out) == 0);
+  CHECK(out.find("| mmmamba-linear | mambascope, paper | 103424 | 3.551 | hf-transformers, paper | 81.330 | 22.90x |") != std::string::npos);
+  // A `mambascope profile` file prints its kernel summaries.
+  REQUIRE(test::run_cli("compare profiles/h100/traces/transformer-101k.profile.json", out) == 0);
+  CHECK(out.find("| attention.attention_decode |") != std::string::npos);
   CHECK(test::run_cli("compare no-such-file.json", out) == 1);
   CHECK(out.find("no-such-file.json") != std::string::npos);
 }
