@@ -18,8 +18,12 @@ constexpr const char* kDtypeNames[] = {"f32", "bf16", "f16"};
 constexpr size_t kAutoLoadBytes = 64u << 20;
 
 std::string with_commas(int64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  const std::string d = std::to_string(v);
+  std::string s;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i > 0 && (d.size() - i) % 3 == 0 && d[i - 1] != '-') s += ',';
+    s += d[i];
+  }
   return s;
 }
 
