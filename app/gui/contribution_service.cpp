@@ -67,11 +67,17 @@ ContributionFn make_contribution_service() {
     progress.report(0.4, "preprocessing the image");
     const Tensor pixels = stack_mlmamba_pixels(preprocess_mlmamba(load_image(r.image_path), static_cast<int>(c.mlm.dino.image_size)));
     progress.report(0.5, "tracing connector layer " + std::to_string(r.layer));
-    const Contribution k = compute_contribution(*model, pixels, r.output_token, r.layer, r.head);
+    // A checkpoint's grid is its own: the request's patch maps to the patch under the same place of the image.
+    const int64_t g = c.mlm.grid();
+    int64_t patch = r.output_token;
+    if (g != r.grid_rows || g != r.grid_cols)
+      patch = (r.output_token / r.grid_cols) * g / r.grid_rows * g + (r.output_token % r.grid_cols) * g / r.grid_cols;
+    const Contribution k = compute_contribution(*model, pixels, patch, r.layer, r.head);
     ContributionMap m;
     m.rows = static_cast<int>(k.rows);
     m.cols = static_cast<int>(k.cols);
     m.values = k.combined;
+    m.patch = static_cast<int>(k.patch);
     m.description = k.description + "; " + r.model + (preset ? " with random weights (seed 0), " + std::to_string(c.mlm.dino.image_size) + " px" : "") +
                     ", CPU f32";
     for (const DirectionContribution& d : k.directions) {

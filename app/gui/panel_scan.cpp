@@ -55,7 +55,10 @@ void list_heat_models(ScanState& s) {
   if (!s.heat_models.empty()) return;
   for (const ModelChoice& c : list_model_choices()) {
     try {
-      if (choice_config(c).family == ModelFamily::MLMamba) s.heat_models.push_back(c);
+      const ModelConfig cfg = choice_config(c);
+      // Random weights at the real size would take tens of GB on the CPU and say nothing a tiny one does not.
+      if (cfg.family == ModelFamily::MLMamba && (!c.preset || summarize_model(cfg, DType::F32).weight_bytes < (1ull << 30)))
+        s.heat_models.push_back(c);
     } catch (const std::exception&) {
       // a directory whose config does not parse is not offered here; the Models panel shows its error
     }
@@ -397,6 +400,7 @@ void poll_scan_jobs(ScanState& s, GuiContext& ctx) {
       if (auto m = s.contribution_job->take_value()) {
         s.rows = m->rows, s.cols = m->cols;  // a checkpoint's grid is its own
         refresh_orders(s);
+        if (m->patch >= 0) s.output_token = m->patch;
         s.heat_directions.assign(m->direction_names.size(), true);
         s.contribution = std::move(*m);
       } else {

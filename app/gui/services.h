@@ -40,6 +40,7 @@ struct ContributionMap {
   std::string description;    // what was computed ("decay-weighted C·B, layer 12, token 3")
   std::vector<std::string> direction_names;   // per scan direction (may be empty)
   std::vector<std::vector<float>> directions; // rows*cols each; `values` is their mean
+  int patch = -1;                             // the output patch explained, on this map's grid
 };
 using ContributionFn = std::function<ContributionMap(const ContributionRequest&, JobProgress&)>;
 

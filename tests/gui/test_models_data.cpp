@@ -1,10 +1,13 @@
-// The Models panel's data (app/gui/models_data.h): pattern segments, the layer strip, parameter counts.
+// The Models panel's data (app/gui/models_data.h): pattern segments, the layer strip, parameter counts; the
+// Scan panel's contribution service.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
 
+#include "app/gui/contribution_service.h"
 #include "app/gui/models_data.h"
+#include "engine/model/init_weights.h"
 #include "engine/model/weight_specs.h"
 #include "tests/support.h"
 
@@ -95,4 +98,38 @@ TEST_CASE("model choices list the presets then checkpoint directories with a con
   CHECK(list_model_choices(dir.file("missing")).size() == np);
   // A directory whose config.json is broken names the file when its config is read.
   REQUIRE_ERROR_MENTIONS(choice_config(c[np]), "config.json");
+}
+
+TEST_CASE("the contribution service maps a patch with a preset and with a checkpoint", "[gui][contribution]") {
+  const ContributionFn fn = make_contribution_service();
+  JobProgress progress;
+  ContributionRequest r;
+  r.image_path = "assets/images/scene.png";
+  r.grid_rows = r.grid_cols = 8;  // a preset takes the panel's grid: 8x8 patches of 14 px
+  r.scan_set = "cross";
+  r.output_token = 9;
+  const ContributionMap p = fn(r, progress);
+  CHECK(p.rows == 8);
+  CHECK(p.patch == 9);
+  REQUIRE(p.directions.size() == 4);
+  CHECK(p.direction_names[2] == "col");
+  CHECK(p.values.size() == 64);
+  CHECK(p.values[9] > 0.f);
+  CHECK(p.description.find("random weights") != std::string::npos);
+
+  // A checkpoint keeps its 4x4 grid; the panel's centre patch of 27x27 lands on the patch under it.
+  test::TempDir dir("ckpt");
+  const ModelConfig c = preset_config("tiny-ml-mamba");
+  write_random_checkpoint(c, dir.path().string(), 3, DType::F32);
+  r.model = dir.path().string();
+  r.grid_rows = r.grid_cols = 27;
+  r.output_token = 13 * 27 + 13;
+  const ContributionMap k = fn(r, progress);
+  CHECK(k.rows == 4);
+  CHECK(k.patch == 1 * 4 + 1);  // 13 * 4 / 27 = 1
+  CHECK(k.directions.size() == 2);  // the checkpoint's own scan set (bidirectional)
+  CHECK(k.description.find("random weights") == std::string::npos);
+
+  r.image_path.clear();
+  REQUIRE_ERROR_MENTIONS(fn(r, progress), "no image");
 }
