@@ -1,5 +1,6 @@
 #include "app/gui/contribution_service.h"
 
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -83,6 +84,12 @@ ContributionFn make_contribution_service() {
     for (const DirectionContribution& d : k.directions) {
       m.direction_names.push_back(d.order);
       m.directions.push_back(d.map);
+    }
+    if (r.head >= 0) {  // one head's alpha is signed; the map shows magnitudes (the seam's maps are non-negative)
+      for (float& v : m.values) v = std::fabs(v);
+      for (std::vector<float>& d : m.directions)
+        for (float& v : d) v = std::fabs(v);
+      m.description += " (|alpha| shown)";
     }
     progress.report(1.0, "done");
     return m;

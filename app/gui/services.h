@@ -32,7 +32,7 @@ struct ContributionRequest {
   int output_token = 0;            // the connector output to explain: a patch index (row-major)
   std::string model = "tiny-ml-mamba";  // an ML-Mamba preset (random weights) or checkpoint directory
   int layer = 0;                   // connector layer
-  int head = -1;                   // -1: mean of |alpha| over heads, else one head's signed alpha
+  int head = -1;                   // -1: mean of |alpha| over heads, else that one head's |alpha|
 };
 struct ContributionMap {
   int rows = 0, cols = 0;
