@@ -93,6 +93,7 @@ std::optional<Panel> parse_panel(const std::string& name) {
   if (name == "memory") return Panel::Memory;
   if (name == "scan") return Panel::Scan;
   if (name == "timeline") return Panel::Timeline;
+  if (name == "models") return Panel::Models;
   return std::nullopt;
 }
 
@@ -118,7 +119,8 @@ void open_paths(AppState& app, const std::vector<std::string>& paths) {
 }
 
 bool app_busy(const AppState& app) {
-  return profiles_busy(app.profiles) || app.scan.loading || app.timeline.loading || status_busy(app.status);
+  return profiles_busy(app.profiles) || app.scan.loading || app.timeline.loading || status_busy(app.status) ||
+         app.scan.contribution_job || app.scan.auto_contribution || models_busy(app.models);
 }
 
 void draw_app(AppState& app, GuiContext& ctx) {
@@ -129,6 +131,7 @@ void draw_app(AppState& app, GuiContext& ctx) {
   poll_profile_loads(app.profiles, ctx);
   poll_sweep(app.curves, app.profiles, ctx);
   poll_scan_jobs(app.scan, ctx);
+  poll_models_jobs(app.models, ctx);
   poll_trace_load(app.timeline, ctx);
 
   const ImGuiViewport* vp = ImGui::GetMainViewport();
@@ -146,7 +149,7 @@ void draw_app(AppState& app, GuiContext& ctx) {
       Panel panel;
     };
     for (const Tab& t : {Tab{"Curves", Panel::Curves}, Tab{"Memory", Panel::Memory}, Tab{"Scan", Panel::Scan},
-                         Tab{"Timeline", Panel::Timeline}}) {
+                         Tab{"Timeline", Panel::Timeline}, Tab{"Models", Panel::Models}}) {
       const ImGuiTabItemFlags f = app.select_panel && app.panel == t.panel ? ImGuiTabItemFlags_SetSelected : 0;
       if (!ImGui::BeginTabItem(t.name, nullptr, f)) continue;
       if (!app.select_panel) app.panel = t.panel;
@@ -156,6 +159,7 @@ void draw_app(AppState& app, GuiContext& ctx) {
         case Panel::Memory: draw_memory_panel(app.memory, app.profiles, ctx); break;
         case Panel::Scan: draw_scan_panel(app.scan, ctx); break;
         case Panel::Timeline: draw_timeline_panel(app.timeline, ctx); break;
+        case Panel::Models: draw_models_panel(app.models, ctx); break;
       }
       ImGui::EndChild();
       ImGui::EndTabItem();

@@ -9,6 +9,7 @@
 #include "app/gui/gui_context.h"
 #include "app/gui/panel_curves.h"
 #include "app/gui/panel_memory.h"
+#include "app/gui/panel_models.h"
 #include "app/gui/panel_profiles.h"
 #include "app/gui/panel_scan.h"
 #include "app/gui/panel_timeline.h"
@@ -16,8 +17,8 @@
 
 namespace mambascope::gui {
 
-enum class Panel { Curves, Memory, Scan, Timeline };
-std::optional<Panel> parse_panel(const std::string& name);  // "curves", "memory", "scan", "timeline"
+enum class Panel { Curves, Memory, Scan, Timeline, Models };
+std::optional<Panel> parse_panel(const std::string& name);  // "curves", "memory", "scan", "timeline", "models"
 
 struct AppState {
   Panel panel = Panel::Curves;
@@ -27,6 +28,7 @@ struct AppState {
   MemoryState memory;
   ScanState scan;
   TimelineState timeline;
+  ModelsState models;
   StatusState status;
   SaveDialogState screenshot_dialog;
   bool show_help = false;

@@ -16,6 +16,7 @@
 #include <imgui.h>
 
 #include "app/gui/app.h"
+#include "app/gui/contribution_service.h"
 #include "app/gui/gl_util.h"
 #include "app/gui/theme.h"
 #include "engine/bench/bench.h"
@@ -35,6 +36,8 @@ struct Options {
   std::string size = "1600x1000";
   std::string scan_set;
   float scan_fraction = 0.4f;
+  std::string model;
+  int patch = -1;
   float scale = 0;  // 0: the monitor's content scale
 };
 
@@ -55,6 +58,7 @@ GuiServices make_services() {
       progress.report(total ? static_cast<double>(done) / total : 0.0, what);
     });
   };
+  s.contribution = make_contribution_service();
   return s;
 }
 
@@ -126,7 +130,10 @@ int main(int argc, char** argv) {
   CLI::App cli{"mambascope-gui: curves, memory, scan paths and kernel timelines of mambascope runs"};
   cli.add_option("files", opt.files, "profiles, traces or images to open (by content and extension)");
   cli.add_option("--screenshot", opt.screenshot, "render a panel in a hidden window, write this PNG and exit");
-  cli.add_option("--panel", opt.panel, "panel to show: curves, memory, scan, timeline")->check(CLI::IsMember({"curves", "memory", "scan", "timeline"}));
+  cli.add_option("--panel", opt.panel, "panel to show: curves, memory, scan, timeline, models")
+      ->check(CLI::IsMember({"curves", "memory", "scan", "timeline", "models"}));
+  cli.add_option("--model", opt.model, "Models panel: the model shown (a preset name or a checkpoint directory)");
+  cli.add_option("--patch", opt.patch, "Scan panel's --screenshot: the output patch whose contribution map is drawn (default the centre)");
   cli.add_option("--profile", opt.profiles, "profile JSON to open (repeatable)");
   cli.add_option("--trace", opt.trace, "kernel trace (Chrome trace JSON) for the Timeline panel");
   cli.add_option("--image", opt.image, "image for the Scan panel");
@@ -200,6 +207,13 @@ int main(int argc, char** argv) {
     exit_code = 1;
     app.quit = true;
   }
+  if (!opt.model.empty() && !select_model(app.models, opt.model)) {
+    app.models.choices.push_back({opt.model + " (checkpoint)", opt.model, false});
+    app.models.choice = static_cast<int>(app.models.choices.size()) - 1;
+  }
+  // A Scan screenshot with an image draws the contribution map of --patch (computed once the image is in).
+  app.scan.output_token = opt.patch;
+  app.scan.auto_contribution = screenshot && !opt.image.empty() && ctx.services.contribution != nullptr;
   // Without --panel the files opened choose it (an image shows the Scan panel); a screenshot shows --panel.
   if (screenshot || cli.count("--panel")) app.panel = *parse_panel(opt.panel);
   app.select_panel = true;

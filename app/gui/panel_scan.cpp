@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include <imgui.h>
@@ -49,6 +50,51 @@ void refresh_orders(ScanState& s) {
   s.contribution.reset();
 }
 
+// The ML-Mamba models the contribution can run (presets and checkpoints of that family).
+void list_heat_models(ScanState& s) {
+  if (!s.heat_models.empty()) return;
+  for (const ModelChoice& c : list_model_choices()) {
+    try {
+      const ModelConfig cfg = choice_config(c);
+      // Random weights at the real size would take tens of GB on the CPU and say nothing a tiny one does not.
+      if (cfg.family == ModelFamily::MLMamba && (!c.preset || summarize_model(cfg, DType::F32).weight_bytes < (1ull << 30)))
+        s.heat_models.push_back(c);
+    } catch (const std::exception&) {
+      // a directory whose config does not parse is not offered here; the Models panel shows its error
+    }
+  }
+  // The default: a trained tiny checkpoint when there is one, else the tiny preset (the real size on the CPU
+  // takes minutes and tens of GB).
+  s.heat_model = 0;
+  for (size_t i = 0; i < s.heat_models.size(); ++i) {
+    if (!s.heat_models[i].preset && s.heat_models[i].source.find("tiny-ml-mamba") != std::string::npos) {
+      s.heat_model = static_cast<int>(i);
+      return;
+    }
+    if (s.heat_models[i].source == "tiny-ml-mamba") s.heat_model = static_cast<int>(i);
+  }
+}
+
+void start_contribution(ScanState& s, GuiContext& ctx) {
+  list_heat_models(s);
+  if (s.output_token < 0 || s.output_token >= s.rows * s.cols) s.output_token = (s.rows / 2) * s.cols + s.cols / 2;
+  ContributionRequest req{s.image_path, s.rows, s.cols, kScanSetNames[s.set_index], s.output_token};
+  if (!s.heat_models.empty()) req.model = s.heat_models[static_cast<size_t>(std::clamp(s.heat_model, 0, static_cast<int>(s.heat_models.size()) - 1))].source;
+  req.layer = s.layer;
+  req.head = s.head;
+  s.contribution_job = std::make_unique<Job<ContributionMap>>(
+      "contribution map", [fn = ctx.services.contribution, req](JobProgress& p) { return fn(req, p); });
+}
+
+// The largest value of any map the views can show: one colour scale for all of them.
+float heat_max(const ContributionMap& m) {
+  float v = 0;
+  for (float x : m.values) v = std::max(v, x);
+  for (const std::vector<float>& d : m.directions)
+    for (float x : d) v = std::max(v, x);
+  return std::max(v, 1e-30f);
+}
+
 struct Canvas {
   ImVec2 a, b;  // the image's square
   int rows, cols;
@@ -91,12 +137,14 @@ void draw_canvas(ScanState& s, const std::vector<int>& order_ids, const std::str
       for (int c = 0; c < s.cols; ++c)
         dl->AddRectFilled(cv.cell_min(r, c), cv.cell_min(r + 1, c + 1), (r + c) % 2 ? IM_COL32(44, 47, 54, 255) : IM_COL32(36, 38, 44, 255));
   }
-  if (s.contribution && s.show_heat && s.contribution->rows == s.rows && s.contribution->cols == s.cols) {
-    const std::vector<float>& v = s.contribution->values;
-    const float vmax = v.empty() ? 1.f : std::max(1e-30f, *std::max_element(v.begin(), v.end()));
+  const std::vector<float> heat = s.show_heat ? heat_values(s, order_ids.size() == 1 && s.per_direction ? s.orders[order_ids[0]].name : "")
+                                              : std::vector<float>();
+  if (!heat.empty()) {
+    const float vmax = heat_max(*s.contribution);
     for (int r = 0; r < s.rows; ++r)
-      for (int c = 0; c < s.cols; ++c)
-        dl->AddRectFilled(cv.cell_min(r, c), cv.cell_min(r + 1, c + 1), heat_color(v[r * s.cols + c] / vmax, 0.65f));
+      for (int c = 0; c < s.cols; ++c)  // patches that cannot contribute (later in the scan) stay clear
+        if (heat[r * s.cols + c] > 0)
+          dl->AddRectFilled(cv.cell_min(r, c), cv.cell_min(r + 1, c + 1), heat_color(std::sqrt(heat[r * s.cols + c] / vmax), 0.8f));
   }
   if (s.show_grid) {
     for (int r = 0; r <= s.rows; ++r) {
@@ -140,6 +188,11 @@ void draw_canvas(ScanState& s, const std::vector<int>& order_ids, const std::str
     dl->AddCircleFilled({h.x + off, h.y + off}, lw * 2.8f, with_alpha(col, 1.f), 16);
     dl->AddCircle({h.x + off, h.y + off}, lw * 2.8f, IM_COL32(255, 255, 255, 230), 16, S(ctx, 1.2f));
   }
+  if (s.contribution && s.output_token >= 0 && s.output_token < n) {  // the output patch the map explains
+    const int r = s.output_token / s.cols, c = s.output_token % s.cols;
+    dl->AddRect(cv.cell_min(r, c), cv.cell_min(r + 1, c + 1), IM_COL32(0, 0, 0, 255), 0, 0, S(ctx, 4.f));
+    dl->AddRect(cv.cell_min(r, c), cv.cell_min(r + 1, c + 1), IM_COL32(80, 220, 255, 255), 0, 0, S(ctx, 2.f));
+  }
   dl->AddRect(cv.a, cv.b, IM_COL32(90, 96, 108, 255));
 
   if (hovered && !ctx.capture_pending()) {
@@ -155,9 +208,13 @@ void draw_canvas(ScanState& s, const std::vector<int>& order_ids, const std::str
         const std::vector<int32_t> inv = invert_permutation(s.orders[id].perm);
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(series_color(id)), "%s: step %d", s.orders[id].name.c_str(), inv[patch] + 1);
       }
-      if (s.contribution && s.contribution->rows == s.rows && s.contribution->cols == s.cols)
-        ImGui::Text("contribution: %.4g", s.contribution->values[patch]);
+      if (!heat.empty()) ImGui::Text("contribution to patch %d: %.4g", s.output_token, heat[patch]);
+      if (ctx.services.contribution) ImGui::TextDisabled("click: explain this patch's output");
       ImGui::EndTooltip();
+      if (ImGui::IsMouseClicked(ImGuiMouseButton_Left) && ctx.services.contribution && !s.contribution_job) {
+        s.output_token = patch;
+        start_contribution(s, ctx);
+      }
     }
   }
 }
@@ -231,25 +288,85 @@ void draw_sidebar(ScanState& s, GuiContext& ctx) {
 
   if (ctx.services.contribution) {
     ImGui::Separator();
-    ImGui::TextUnformatted("Patch contribution to an output token");
+    ImGui::TextUnformatted("Contribution to an output patch");
+    list_heat_models(s);
+    ImGui::SetNextItemWidth(-1);
+    const char* cur = s.heat_models.empty() ? "tiny-ml-mamba" : s.heat_models[static_cast<size_t>(std::clamp(s.heat_model, 0, static_cast<int>(s.heat_models.size()) - 1))].label.c_str();
+    if (ImGui::BeginCombo("##heatmodel", cur)) {
+      for (size_t i = 0; i < s.heat_models.size(); ++i)
+        if (ImGui::Selectable(s.heat_models[i].label.c_str(), static_cast<int>(i) == s.heat_model)) s.heat_model = static_cast<int>(i);
+      ImGui::EndCombo();
+    }
     ImGui::SetNextItemWidth(S(ctx, 90));
-    ImGui::InputInt("output token", &s.output_token);
-    s.output_token = std::max(0, s.output_token);
+    ImGui::InputInt("connector layer", &s.layer);
+    s.layer = std::max(0, s.layer);
+    ImGui::SetNextItemWidth(S(ctx, 90));
+    ImGui::InputInt("head (-1: all)", &s.head);
+    s.head = std::max(-1, s.head);
+    ImGui::SetNextItemWidth(S(ctx, 90));
+    ImGui::InputInt("output patch", &s.output_token);
+    s.output_token = std::clamp(s.output_token, -1, n - 1);
     if (s.contribution_job) {
       ImGui::ProgressBar(static_cast<float>(s.contribution_job->fraction()), {-1, 0}, s.contribution_job->message().c_str());
     } else if (ImGui::Button("Compute")) {
-      ContributionRequest req{s.image_path, s.rows, s.cols, kScanSetNames[s.set_index], s.output_token};
-      s.contribution_job = std::make_unique<Job<ContributionMap>>(
-          "contribution map", [fn = ctx.services.contribution, req](JobProgress& p) { return fn(req, p); });
+      start_contribution(s, ctx);
     }
+    ImGui::SameLine();
+    ImGui::TextDisabled("or click a patch");
     if (s.contribution) {
+      const ContributionMap& m = *s.contribution;
       ImGui::Checkbox("show heat map", &s.show_heat);
-      ImGui::TextDisabled("%s", s.contribution->description.c_str());
+      if (!m.direction_names.empty()) {
+        ImGui::TextUnformatted("directions in the overlaid map:");
+        s.heat_directions.resize(m.direction_names.size(), true);
+        for (size_t i = 0; i < m.direction_names.size(); ++i) {
+          bool on = s.heat_directions[i];
+          if (i % 4) ImGui::SameLine();
+          if (ImGui::Checkbox(("##hd" + std::to_string(i)).c_str(), &on)) s.heat_directions[i] = on;
+          ImGui::SameLine(0, S(ctx, 2));
+          ImGui::TextUnformatted(m.direction_names[i].c_str());
+        }
+      }
+      // Colour bar: the ramp over one scale shared by every view (square-root scale: the patch itself and its
+      // scan neighbours dominate a linear one).
+      const float vmax = heat_max(m);
+      ImDrawList* dl = ImGui::GetWindowDrawList();
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      const float w = ImGui::GetContentRegionAvail().x, h = ImGui::GetTextLineHeight();
+      constexpr int kSteps = 48;
+      for (int i = 0; i < kSteps; ++i)
+        dl->AddRectFilled({p.x + w * i / kSteps, p.y}, {p.x + w * (i + 1) / kSteps + 1, p.y + h}, heat_color(static_cast<float>(i) / (kSteps - 1), 1.f));
+      ImGui::Dummy({w, h});
+      ImGui::TextUnformatted("0");
+      char hi[48];
+      std::snprintf(hi, sizeof hi, "%.3g (sqrt scale)", vmax);
+      ImGui::SameLine(w - ImGui::CalcTextSize(hi).x);
+      ImGui::TextUnformatted(hi);
+      ImGui::PushTextWrapPos(0);
+      ImGui::TextDisabled("%s", m.description.c_str());
+      ImGui::PopTextWrapPos();
     }
   }
 }
 
 }  // namespace
+
+std::vector<float> heat_values(const ScanState& s, const std::string& order) {
+  if (!s.contribution || s.contribution->rows != s.rows || s.contribution->cols != s.cols) return {};
+  const ContributionMap& m = *s.contribution;
+  for (size_t i = 0; i < m.direction_names.size() && i < m.directions.size(); ++i)
+    if (!order.empty() && m.direction_names[i] == order) return m.directions[i];
+  if (m.directions.empty()) return m.values;
+  std::vector<float> out(static_cast<size_t>(s.rows * s.cols), 0.f);
+  int used = 0;
+  for (size_t i = 0; i < m.directions.size(); ++i) {
+    if (i < s.heat_directions.size() && !s.heat_directions[i]) continue;
+    for (size_t k = 0; k < out.size() && k < m.directions[i].size(); ++k) out[k] += m.directions[i][k];
+    ++used;
+  }
+  for (float& v : out) v /= static_cast<float>(std::max(1, used));
+  return out;
+}
 
 bool select_scan_set(ScanState& s, const std::string& name) {
   for (int i = 0; i < kScanSets; ++i)
@@ -280,8 +397,16 @@ void poll_scan_jobs(ScanState& s, GuiContext& ctx) {
     ctx.job_line = s.contribution_job->title() + ": " + s.contribution_job->message();
     ctx.job_fraction = s.contribution_job->fraction();
     if (s.contribution_job->done()) {
-      if (auto m = s.contribution_job->take_value()) s.contribution = std::move(*m);
-      else s.error = s.contribution_job->error();
+      if (auto m = s.contribution_job->take_value()) {
+        s.rows = m->rows, s.cols = m->cols;  // a checkpoint's grid is its own
+        refresh_orders(s);
+        if (m->patch >= 0) s.output_token = m->patch;
+        s.heat_directions.assign(m->direction_names.size(), true);
+        s.contribution = std::move(*m);
+      } else {
+        s.error = s.contribution_job->error();
+        ctx.notify(s.error, true);
+      }
       s.contribution_job.reset();
     }
   }
@@ -298,6 +423,10 @@ void poll_scan_jobs(ScanState& s, GuiContext& ctx) {
       }
       s.loading.reset();
     }
+  }
+  if (s.auto_contribution && ctx.services.contribution && s.texture.id && !s.loading && !s.contribution_job) {
+    s.auto_contribution = false;
+    start_contribution(s, ctx);
   }
 }
 

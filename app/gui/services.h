@@ -29,12 +29,18 @@ struct ContributionRequest {
   std::string image_path;
   int grid_rows = 27, grid_cols = 27;
   std::string scan_set = "cross";  // the connector's scan orders (engine/scan/scan_order.h)
-  int output_token = 0;            // which generated token's attention to explain
+  int output_token = 0;            // the connector output to explain: a patch index (row-major)
+  std::string model = "tiny-ml-mamba";  // an ML-Mamba preset (random weights) or checkpoint directory
+  int layer = 0;                   // connector layer
+  int head = -1;                   // -1: mean of |alpha| over heads, else that one head's |alpha|
 };
 struct ContributionMap {
   int rows = 0, cols = 0;
   std::vector<float> values;  // rows*cols, row-major patch order, any non-negative scale
   std::string description;    // what was computed ("decay-weighted C·B, layer 12, token 3")
+  std::vector<std::string> direction_names;   // per scan direction (may be empty)
+  std::vector<std::vector<float>> directions; // rows*cols each; `values` is their mean
+  int patch = -1;                             // the output patch explained, on this map's grid
 };
 using ContributionFn = std::function<ContributionMap(const ContributionRequest&, JobProgress&)>;
 

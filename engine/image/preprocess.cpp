@@ -56,6 +56,13 @@ MlMambaPixels preprocess_mlmamba(const Image& image, int size) {
   return {to_normalized_chw(resized, kImageNetNorm), to_normalized_chw(resized, kSigLipNorm)};
 }
 
+Tensor stack_mlmamba_pixels(const MlMambaPixels& px) {
+  std::vector<float> v = px.dino.contiguous().to_f32_vector();
+  const std::vector<float> s = px.siglip.contiguous().to_f32_vector();
+  v.insert(v.end(), s.begin(), s.end());
+  return Tensor::from_f32(v, {2, px.dino.dim(0), px.dino.dim(1), px.dino.dim(2)});
+}
+
 std::pair<int, int> hovle_tile_grid(int width, int height, int max_tiles, int min_tiles, int tile) {
   if (width <= 0 || height <= 0) throw Error("cannot tile an empty image", {}, "image");
   if (min_tiles < 1 || max_tiles < min_tiles)

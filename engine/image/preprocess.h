@@ -44,6 +44,8 @@ struct MlMambaPixels {
   Tensor siglip;  // f32 [3, size, size], 0.5/0.5
 };
 MlMambaPixels preprocess_mlmamba(const Image& image, int size = kMlMambaImageSize);
+// Both views stacked as ML-Mamba's embed_image takes them: f32 [2, 3, size, size] (DINOv2 view first).
+Tensor stack_mlmamba_pixels(const MlMambaPixels& px);
 
 // HoVLE's tile grid (columns, rows) for a width×height image: the (i, j) with min_tiles <= i*j <= max_tiles
 // whose ratio i/j is closest to width/height; on a tie the larger grid wins when the image has more than half

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "engine/core/error.h"
+#include "engine/model/connector_trace.h"
 #include "engine/model/layers/mamba2_mixer.h"
 #include "engine/model/model.h"
 #include "engine/ops/activation.h"
@@ -230,6 +231,66 @@ class MLMambaModel final : public Model {
 
   Tensor embed_image(const Tensor& pixels, Arena*) const override {
     const MLMambaConfig& m = config_.mlm;
+    const Device dev = device();
+    const DType dt = dtype();
+    const int64_t N = m.image_tokens(), d = m.d_model();
+    Tensor x = vision_features(pixels);
+    ConnectorScratch sc(m, dt, dev);
+    for (const ConnectorLayer& L : connector_) connector_layer(L, x, sc);
+    Tensor& ln = sc.ln;
+    const float ln_eps = static_cast<float>(m.connector_ln_eps);
+    ops::layer_norm(x, weights_.get("bidirectional_mamba.norm_f.weight"), weights_.get("bidirectional_mamba.norm_f.bias"), ln, ln_eps);
+    Tensor p0 = Tensor::empty({N, m.projector_hidden}, dt, dev, MemCategory::Activations);
+    ops::linear(ln, weights_.get("projector.projector.0.weight"), weights_.get("projector.projector.0.bias"), p0);
+    ops::activation(p0, p0, ops::Activation::GeluErf);
+    ops::linear(p0, weights_.get("projector.projector.2.weight"), weights_.get("projector.projector.2.bias"), x);
+    ops::activation(x, x, ops::Activation::GeluErf);
+    Tensor out = Tensor::empty({N, d}, dt, dev, MemCategory::Activations);
+    ops::linear(x, weights_.get("projector.projector.4.weight"), weights_.get("projector.projector.4.bias"), out);
+    return out;
+  }
+
+  ConnectorTrace trace(const Tensor& pixels, int64_t layer) const {
+    const MLMambaConfig& m = config_.mlm;
+    if (layer < 0 || layer >= m.connector_layers)
+      throw Error("connector layer " + std::to_string(layer) + " does not exist (the model has " + std::to_string(m.connector_layers) + ")",
+                  config_.name, "layer", "choose a layer in 0.." + std::to_string(m.connector_layers - 1));
+    Tensor x = vision_features(pixels);
+    ConnectorScratch sc(m, dtype(), device());
+    for (int64_t l = 0; l < layer; ++l) connector_layer(connector_[static_cast<size_t>(l)], x, sc);
+    const ConnectorLayer& L = connector_[static_cast<size_t>(layer)];
+    ConnectorTrace tr;
+    tr.layer = layer, tr.layers = m.connector_layers, tr.rows = tr.cols = m.grid(), tr.scan_set = m.scan;
+    const std::vector<ScanOrder> orders = scan_set(m.scan, static_cast<int>(m.grid()), static_cast<int>(m.grid()));
+    ops::linear(x, L.orders[0]->in_proj_weight(), Tensor(), sc.zx);
+    for (size_t o = 0; o < L.orders.size(); ++o) {
+      ops::gather_rows(sc.zx, perm_[o], sc.zp);
+      L.orders[o]->ssd(sc.zp, sc.yo);
+      tr.directions.push_back({orders[o].name, orders[o].perm, L.orders[o]->ssd_inputs(sc.zp), ops::read_f32(sc.yo)});
+    }
+    return tr;
+  }
+
+ private:
+  // The connector's temporaries for one image. Padded rows: the CUDA conv and scan load 16-byte vectors from
+  // column slices of zx / zp.
+  struct ConnectorScratch {
+    ConnectorScratch(const MLMambaConfig& m, DType dt, Device dev) {
+      const int64_t N = m.image_tokens(), d = m.d_model(), di = m.connector_ssm.d_inner();
+      zx = ops::scratch_rows(nullptr, N, m.connector_ssm.in_proj_dim(), dt, dev);
+      zp = ops::scratch_rows(nullptr, N, m.connector_ssm.in_proj_dim(), dt, dev);
+      yo = Tensor::empty({N, di}, dt, dev, MemCategory::Activations);
+      yu = Tensor::empty({N, di}, dt, dev, MemCategory::Activations);
+      ln = Tensor::empty({N, d}, dt, dev, MemCategory::Activations);
+      g1 = Tensor::empty({N, d}, dt, dev, MemCategory::Activations);
+      g2 = Tensor::empty({N, d}, dt, dev, MemCategory::Activations);
+    }
+    Tensor zx, zp, yo, yu, ln, g1, g2;
+  };
+
+  // pixels -> the connector's input x [729, d_model]: both encoders' features, Linear + GELU.
+  Tensor vision_features(const Tensor& pixels) const {
+    const MLMambaConfig& m = config_.mlm;
     const int64_t S = m.dino.image_size;
     if (pixels.rank() != 4 || pixels.dim(0) != 2 || pixels.dim(1) != 3 || pixels.dim(2) != S || pixels.dim(3) != S)
       throw Error("image is " + pixels.describe() + ", ML-Mamba takes [2, 3, " + std::to_string(S) + ", " + std::to_string(S) +
@@ -244,41 +305,26 @@ class MLMambaModel final : public Model {
     Tensor x = Tensor::empty({N, d}, dt, dev, MemCategory::Activations);
     ops::linear(f, weights_.get("mlp.0.weight"), weights_.get("mlp.0.bias"), x);
     ops::activation(x, x, ops::Activation::GeluErf);
-    const Mamba2Config& s = m.connector_ssm;
-    // Padded rows: the CUDA conv and scan load 16-byte vectors from column slices of these.
-    Tensor zx = ops::scratch_rows(nullptr, N, s.in_proj_dim(), dt, dev);
-    Tensor zp = ops::scratch_rows(nullptr, N, s.in_proj_dim(), dt, dev);
-    Tensor yo = Tensor::empty({N, s.d_inner()}, dt, dev, MemCategory::Activations);
-    Tensor yu = Tensor::empty({N, s.d_inner()}, dt, dev, MemCategory::Activations);
-    Tensor ln = Tensor::empty({N, d}, dt, dev, MemCategory::Activations);
-    Tensor g1 = Tensor::empty({N, d}, dt, dev, MemCategory::Activations), g2 = Tensor::empty({N, d}, dt, dev, MemCategory::Activations);
-    const float ln_eps = static_cast<float>(m.connector_ln_eps);
-    for (const ConnectorLayer& L : connector_) {
-      ops::linear(x, L.orders[0]->in_proj_weight(), Tensor(), zx);
-      for (size_t o = 0; o < L.orders.size(); ++o) {
-        ops::gather_rows(zx, perm_[o], zp);       // the sequence in this order
-        L.orders[o]->core(zp, yo);                // fresh state: the connector runs once per image
-        ops::gather_rows(yo, inv_[o], yu);        // back to patch order
-        ops::linear(yu, L.out_scaled, Tensor(), x, 1.f);  // x += out_proj(y_o) / orders
-      }
-      ops::layer_norm(x, L.ln_w, L.ln_b, ln, ln_eps);
-      ops::linear(ln, L.w1, L.b1, g1);
-      ops::linear(ln, L.w2, L.b2, g2);
-      ops::gated_activation(g1, g2, g1, ops::Activation::Silu);
-      ops::linear(g1, L.w3, L.b3, x, 1.f);
-    }
-    ops::layer_norm(x, weights_.get("bidirectional_mamba.norm_f.weight"), weights_.get("bidirectional_mamba.norm_f.bias"), ln, ln_eps);
-    Tensor p0 = Tensor::empty({N, m.projector_hidden}, dt, dev, MemCategory::Activations);
-    ops::linear(ln, weights_.get("projector.projector.0.weight"), weights_.get("projector.projector.0.bias"), p0);
-    ops::activation(p0, p0, ops::Activation::GeluErf);
-    ops::linear(p0, weights_.get("projector.projector.2.weight"), weights_.get("projector.projector.2.bias"), x);
-    ops::activation(x, x, ops::Activation::GeluErf);
-    Tensor out = Tensor::empty({N, d}, dt, dev, MemCategory::Activations);
-    ops::linear(x, weights_.get("projector.projector.4.weight"), weights_.get("projector.projector.4.bias"), out);
-    return out;
+    return x;
   }
 
- private:
+  // One connector layer in place on x [729, d_model].
+  void connector_layer(const ConnectorLayer& L, Tensor& x, ConnectorScratch& sc) const {
+    const float ln_eps = static_cast<float>(config_.mlm.connector_ln_eps);
+    ops::linear(x, L.orders[0]->in_proj_weight(), Tensor(), sc.zx);
+    for (size_t o = 0; o < L.orders.size(); ++o) {
+      ops::gather_rows(sc.zx, perm_[o], sc.zp);       // the sequence in this order
+      L.orders[o]->core(sc.zp, sc.yo);                // fresh state: the connector runs once per image
+      ops::gather_rows(sc.yo, inv_[o], sc.yu);        // back to patch order
+      ops::linear(sc.yu, L.out_scaled, Tensor(), x, 1.f);  // x += out_proj(y_o) / orders
+    }
+    ops::layer_norm(x, L.ln_w, L.ln_b, sc.ln, ln_eps);
+    ops::linear(sc.ln, L.w1, L.b1, sc.g1);
+    ops::linear(sc.ln, L.w2, L.b2, sc.g2);
+    ops::gated_activation(sc.g1, sc.g2, sc.g1, ops::Activation::Silu);
+    ops::linear(sc.g1, L.w3, L.b3, x, 1.f);
+  }
+
   DType act() const { return device() == Device::Cuda ? DType::BF16 : DType::F32; }
   std::unique_ptr<Vit> dino_, siglip_;
   std::vector<Tensor> perm_, inv_;
@@ -289,6 +335,14 @@ class MLMambaModel final : public Model {
 };
 
 }  // namespace
+
+ConnectorTrace trace_connector(const Model& model, const Tensor& pixels, int64_t layer) {
+  const auto* m = dynamic_cast<const MLMambaModel*>(&model);
+  if (!m)
+    throw Error("model " + model.config().name + " is a " + model.config().kind() + ", not an ML-Mamba: it has no scan connector",
+                model.config().name, "model", "load an ML-Mamba (e.g. the tiny-ml-mamba preset)");
+  return m->trace(pixels, layer);
+}
 
 std::unique_ptr<Model> make_mlmamba_model(const ModelConfig& c, WeightStore w) {
   if (w.device() == Device::Cpu && w.dtype() != DType::F32)

@@ -12,6 +12,7 @@
 
 #include "app/gui/image_io.h"
 #include "app/gui/memory_data.h"
+#include "app/gui/models_data.h"
 #include "app/gui/profile_set.h"
 #include "tests/support.h"
 
@@ -135,6 +136,20 @@ TEST_CASE("the scan panel draws the image with the cross scan paths", "[gui][smo
     INFO("direction " << d);
     CHECK(count_color(img, series_color(d), 10) > 300);
   }
+}
+
+TEST_CASE("the scan panel draws the contribution map of an output patch", "[gui][smoke]") {
+  SKIP_WITHOUT_XVFB();
+  // --image in a screenshot computes the map of --patch with the tiny ML-Mamba (random weights) on the CPU.
+  const RgbaImage img = screenshot("scan", "--image assets/images/scene.png --scan-set bidirectional --patch 300");
+  CHECK(count_color(img, 0xFFFFDC50u, 3) > 50);  // the output patch's marker, IM_COL32(80, 220, 255): only with a map
+}
+
+TEST_CASE("the models panel draws the layer strip of a hybrid model", "[gui][smoke]") {
+  SKIP_WITHOUT_XVFB();
+  const RgbaImage img = screenshot("models", "--model mmmamba-hybrid");
+  CHECK(count_color(img, strip_color(StripKind::Attention), 3) > 1000);  // 8 attention layers
+  CHECK(count_color(img, strip_color(StripKind::Mamba), 3) > 1000);      // 24 Mamba-2 layers
 }
 
 TEST_CASE("the timeline panel draws the fixture trace", "[gui][smoke]") {

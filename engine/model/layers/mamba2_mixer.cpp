@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/ops/common.h"
+#include "engine/ops/cpu/ssd.h"
 #include "engine/ops/linear.h"
 #include "engine/ops/mamba2.h"
 
@@ -115,9 +116,40 @@ void Mamba2Mixer::forward(const Tensor& u, Tensor& out, Mamba2Cache* cache, Aren
 }
 
 void Mamba2Mixer::core(const Tensor& zxbcdt, Tensor& y, Mamba2Cache* cache, Arena* arena) const {
+  ssd(zxbcdt, y, cache, arena);
+  ops::gated_rmsnorm(y, zxbcdt.slice(1, 0, cfg_.d_inner()), norm_w_, y, cfg_.d_inner() / cfg_.ngroups, static_cast<float>(cfg_.norm_eps));
+}
+
+Mamba2SsdInputs Mamba2Mixer::ssd_inputs(const Tensor& zxbcdt) const {
+  const int64_t L = zxbcdt.dim(0), di = cfg_.d_inner(), C = cfg_.conv_dim(), H = cfg_.nheads(), GN = cfg_.ngroups * cfg_.d_state;
+  Tensor xbc = ops::scratch(nullptr, {L, C}, act_, dev_);
+  Tensor no_state;
+  ops::causal_conv1d(zxbcdt.slice(1, di, di + C), conv_w_, conv_b_, Tensor(), xbc, no_state, true);
+  const std::vector<float> v = ops::read_f32(xbc), rawdt = ops::read_f32(zxbcdt.slice(1, di + C, di + C + H));
+  Mamba2SsdInputs s;
+  s.L = L, s.H = H, s.P = cfg_.headdim, s.G = cfg_.ngroups, s.N = cfg_.d_state;
+  s.x.reserve(static_cast<size_t>(L * di));
+  s.B.reserve(static_cast<size_t>(L * GN));
+  s.C.reserve(static_cast<size_t>(L * GN));
+  for (int64_t t = 0; t < L; ++t) {
+    const auto row = v.begin() + t * C;
+    s.x.insert(s.x.end(), row, row + di);
+    s.B.insert(s.B.end(), row + di, row + di + GN);
+    s.C.insert(s.C.end(), row + di + GN, row + di + 2 * GN);
+  }
+  s.dt.resize(static_cast<size_t>(L * H));
+  const std::vector<float> bias = ops::read_f32(dt_bias_);
+  const ops::SsdParams p;  // ssd() keeps the defaults for softplus and the dt limits
+  ops::cpu::ssd_discretize_dt(L, H, rawdt.data(), bias.data(), p.dt_softplus, p.dt_min, p.dt_max, s.dt.data());
+  s.A = ops::read_f32(A_);
+  s.D = ops::read_f32(D_);
+  return s;
+}
+
+void Mamba2Mixer::ssd(const Tensor& zxbcdt, Tensor& y, Mamba2Cache* cache, Arena* arena) const {
   const int64_t L = zxbcdt.dim(0), di = cfg_.d_inner(), C = cfg_.conv_dim(), GN = cfg_.ngroups * cfg_.d_state;
   if (cache && cache->batch() != 1) throw Error("a prefill cache holds one sequence", "Mamba2Mixer", "cache", "pass a batch-1 cache");
-  const Tensor z = zxbcdt.slice(1, 0, di), xbc_in = zxbcdt.slice(1, di, di + C), dt = zxbcdt.slice(1, di + C, di + C + cfg_.nheads());
+  const Tensor xbc_in = zxbcdt.slice(1, di, di + C), dt = zxbcdt.slice(1, di + C, di + C + cfg_.nheads());
 
   Tensor xbc = ops::scratch(arena, {L, C}, act_, dev_);
   Tensor conv_state = cache ? cache->conv.select(0, 0) : Tensor();
@@ -132,7 +164,6 @@ void Mamba2Mixer::core(const Tensor& zxbcdt, Tensor& y, Mamba2Cache* cache, Aren
                            : ops::scratch(arena, {cfg_.nheads(), cfg_.headdim, cfg_.d_state}, DType::F32, dev_);
   ops::ssd_scan(xbc.slice(1, 0, di), dt, A_, xbc.slice(1, di, di + GN), xbc.slice(1, di + GN, di + 2 * GN), p,
                 cache ? ssm_state : Tensor(), y, ssm_state, arena);
-  ops::gated_rmsnorm(y, z, norm_w_, y, cfg_.d_inner() / cfg_.ngroups, static_cast<float>(cfg_.norm_eps));
 }
 
 void Mamba2Mixer::step(const Tensor& u, Tensor& out, Mamba2Cache& cache, Arena* arena) const {

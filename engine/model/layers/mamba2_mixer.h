@@ -9,6 +9,7 @@
 // out = out_proj(y). step (decode) does the same for one token per sequence from the caches.
 // Activations are bf16 on CUDA and f32 on the CPU; SSM states are f32 everywhere.
 #include <string>
+#include <vector>
 
 #include "engine/core/arena.h"
 #include "engine/core/tensor.h"
@@ -32,6 +33,14 @@ struct Mamba2Cache {
   size_t bytes() const { return conv.nbytes() + ssm.nbytes(); }
 };
 
+// The SSD's inputs for one sequence as Mamba2Mixer::core computes them, on the host in f32 (for analysis, e.g.
+// engine/scan/contribution.h): x [L, H*P], B and C [L, G*N] after the conv and SiLU; dt [L, H] after bias,
+// softplus and clamping; A [H] (negative); D [H].
+struct Mamba2SsdInputs {
+  int64_t L = 0, H = 0, P = 0, G = 1, N = 0;
+  std::vector<float> x, dt, A, B, C, D;
+};
+
 class Mamba2Mixer {
  public:
   // Loads and checks the weights (names are `prefix` + the names above); throws Error naming the checkpoint
@@ -44,6 +53,10 @@ class Mamba2Mixer {
   // The layer between the projections: zxbcdt [L, in_proj_dim] -> y [L, d_inner] = rmsnorm_grouped(SSD(...) *
   // silu(z)) * w (the connector runs it per scan order on the permuted projection).
   void core(const Tensor& zxbcdt, Tensor& y, Mamba2Cache* cache = nullptr, Arena* arena = nullptr) const;
+  // core() without the gate and norm: y [L, d_inner] = SSD(x, dt, A, B, C) + D x.
+  void ssd(const Tensor& zxbcdt, Tensor& y, Mamba2Cache* cache = nullptr, Arena* arena = nullptr) const;
+  // The inputs ssd() hands the scan for `zxbcdt` (from zero states), copied to the host.
+  Mamba2SsdInputs ssd_inputs(const Tensor& zxbcdt) const;
   const Tensor& in_proj_weight() const { return in_w_; }
   const Tensor& out_proj_weight() const { return out_w_; }
 
