@@ -18,6 +18,7 @@ Scene seeds: training uses seeds from 10**6 upward, the held-out split seeds bel
 construction). `write_eval` writes the held-out split as PNGs + items.jsonl ({image, question, answer}):
 
     python3 baselines/torch/train/data.py --out assets/eval/shapes --items 300
+    python3 baselines/torch/train/data.py --out assets/eval/samples --samples   # assets/images' own questions
 """
 import argparse
 import json
@@ -156,12 +157,26 @@ def write_eval(out, items, seed0=0):
     return rows
 
 
+def write_samples(out, images="assets/images"):
+    """The sample images' own questions (assets/images/manifest.json) as an eval set referring to them."""
+    os.makedirs(out, exist_ok=True)
+    man = json.load(open(os.path.join(images, "manifest.json")))
+    rel = os.path.relpath(images, out)
+    rows = [{"image": os.path.join(rel, im["file"]), "question": q["q"], "answer": q["a"]}
+            for im in man["images"] for q in im.get("questions", [])]
+    with open(os.path.join(out, "items.jsonl"), "w") as f:
+        for r in rows:
+            f.write(json.dumps(r) + "\n")
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--items", type=int, default=300)
+    ap.add_argument("--samples", action="store_true", help="write the sample images' questions instead")
     a = ap.parse_args()
-    rows = write_eval(a.out, a.items)
+    rows = write_samples(a.out) if a.samples else write_eval(a.out, a.items)
     print(f"wrote {len(rows)} items to {a.out}")
 
 
