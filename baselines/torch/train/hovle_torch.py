@@ -69,8 +69,11 @@ class Tokenizer:
         self.cache = {}
 
     def encode(self, text, bos=False):
-        if text in self.cache and not bos:
-            return list(self.cache[text])
+        if text not in self.cache:  # the prompts repeat: the system message alone is 139 tokens of CJK
+            self.cache[text] = self._encode(text)
+        return ([self.bos] if bos else []) + self.cache[text]
+
+    def _encode(self, text):
         out, i, n = [], 0, len(text)
         specials = sorted(self.added, key=len, reverse=True)
         piece = ""
@@ -87,9 +90,7 @@ class Tokenizer:
                 i += 1
         if piece:
             out += self.sp.encode(piece)
-        if not bos:
-            self.cache[text] = list(out)
-        return ([self.bos] if bos else []) + out
+        return out
 
     def decode(self, ids):
         return self.sp.decode([i for i in ids if i < self.sp.get_piece_size()])
