@@ -1,5 +1,6 @@
 #include "engine/eval/eval.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -95,8 +96,8 @@ EvalResult run_eval(std::shared_ptr<const Model> model, const Tokenizer& tok, co
   if (torch_answers && torch_answers->size() < n)
     throw Error("has " + std::to_string(torch_answers->size()) + " answers for " + std::to_string(n) + " items", dir + "/torch",
                 c.name, "regenerate it with baselines/torch/train/torch_answers.py");
-  // One session for all items, sized for the longest prompt (every item's image gives the same count for the
-  // fixed-size tiles of the tiny models; measured on the first item, checked per item by Session).
+  // One session for all items, reset between them; 4096 tokens hold any prompt + answer here (Session refuses
+  // a longer one with a named error).
   SessionOptions so;
   so.max_length = 4096;
   so.prefill_chunk = 4096;
