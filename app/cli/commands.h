@@ -12,4 +12,5 @@ void add_bench_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 }

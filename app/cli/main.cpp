@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   mambascope::cli::add_compare_command(app);
   mambascope::cli::add_tokenize_command(app);
   mambascope::cli::add_profile_command(app);
+  mambascope::cli::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""Trains the tiny demo models of issue 10 on the synthetic shapes data (data.py) and exports them as engine
+checkpoint directories (config.json + model.safetensors in bf16 + the tiny InternLM2 tokenizer):
+
+  tiny-transformer      teacher: HoVLE-like decoder-only VLM, pattern "AAAAAA" (2 embedding + 4 LLM layers)
+  tiny-mmmamba-linear   student: every layer a seeded Mamba-2 ("MMMMMM")
+  tiny-mmmamba-hybrid   student: the engine's hybrid pattern, attention every 4th layer ("AMMMAM")
+
+Students follow mmMamba's recipe at small scale: each Mamba-2 layer seeded from the teacher's attention of the
+same layer (Q->C, K->B, V->x, O->o_proj; conv identity on the current token; dt_bias / A_log_bias as
+Mamba-2 initialises them), then stage 1 layer-wise hidden-state alignment (only the new layers train, MSE to
+the teacher's layer outputs), stage 2 end-to-end distillation (KL to the teacher's answer distributions, all
+parameters), stage 3 fine-tuning (cross-entropy on the answers).
+
+    python3 baselines/torch/train/train.py --out OUT --teacher-s 110 --stage-s 15,30,25
+
+Each phase runs for a wall-clock budget (seconds), so one GPU call of known length trains everything; the
+log (OUT/log.jsonl) records steps, losses and held-out accuracy, and OUT/models/<name>/ the checkpoints.
+"""
+import argparse
+import json
+import math
+import multiprocessing as mp
+import os
+import random
+import shutil
+import sys
+import time
+
+import numpy as np
+from PIL import Image
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+import hovle_torch as H  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+TOK_DIR = os.path.join(ROOT, "assets", "tokenizers", "tiny-internlm2")
+IMAGE = 64
+N_IMG = (IMAGE // 8 // 2) ** 2  # image tokens per tile
+
+
+def render(seed):
+    scene, im, qa = data.sample(seed)
+    px = np.asarray(im.convert("RGB").resize((IMAGE, IMAGE), Image.BICUBIC), dtype=np.uint8)
+    return px, qa
+
+
+def build_train(n_scenes, tok, procs):
+    t0 = time.time()
+    seeds = list(range(data.TRAIN_SEED0, data.TRAIN_SEED0 + n_scenes))
+    with mp.Pool(procs) as pool:
+        out = pool.map(render, seeds, chunksize=64)
+    imgs = np.stack([o[0] for o in out])
+    seqs = []
+    for i, (_, qa) in enumerate(out):
+        for q, a in qa:
+            ids, at = H.prompt_ids(tok, q, N_IMG)
+            seqs.append((i, ids, H.answer_ids(tok, a)))
+    T = max(len(p) + len(a) for _, p, a in seqs)
+    ids = torch.zeros(len(seqs), T, dtype=torch.long)
+    labels = torch.full((len(seqs), T), -100, dtype=torch.long)
+    img = torch.zeros(len(seqs), dtype=torch.long)
+    for j, (i, p, a) in enumerate(seqs):
+        full = p + a
+        ids[j, :len(full)] = torch.tensor(full)
+        labels[j, len(p) - 1:len(full) - 1] = torch.tensor(a)  # position t predicts token t+1
+        img[j] = i
+    pix = torch.from_numpy(imgs).permute(0, 3, 1, 2).float() / 255.0
+    pix = (pix - H.MEAN) / H.STD
+    print(f"data: {n_scenes} scenes, {len(seqs)} questions, max length {T}, {time.time() - t0:.1f} s", flush=True)
+    return {"ids": ids, "labels": labels, "img": img, "pix": pix, "image_at": at}
+
+
+def load_eval(path, tok, limit=None):
+    from PIL import Image
+    rows = [json.loads(l) for l in open(os.path.join(path, "items.jsonl"))][:limit]
+    items = []
+    for r in rows:
+        ids, at = H.prompt_ids(tok, r["question"], N_IMG)
+        items.append({**r, "ids": ids, "image_at": at,
+                      "pix": H.pixels_of(Image.open(os.path.join(path, r["image"])), IMAGE)})
+    return items
+
+
+@torch.no_grad()
+def greedy_batch(model, items, tok, dev, max_new=12):
+    """Greedy answers for items, batched by prompt length (no padding: RoPE positions start at 0)."""
+    stop = {tok.added["<|im_end|>"], tok.added["<|im_start|>"], tok.added["</s>"]}
+    by_len = {}
+    for k, it in enumerate(items):
+        by_len.setdefault(len(it["ids"]), []).append(k)
+    answers = [None] * len(items)
+    model.eval()
+    for _, ks in by_len.items():
+        ids = torch.tensor([items[k]["ids"] for k in ks], device=dev)
+        pix = torch.stack([items[k]["pix"] for k in ks]).to(dev, next(model.parameters()).dtype)
+        at = items[ks[0]]["image_at"]
+        outs = [[] for _ in ks]
+        done = [False] * len(ks)
+        for _ in range(max_new):
+            nxt = model(ids, pix, at)[:, -1].argmax(-1)
+            for j, t in enumerate(nxt.tolist()):
+                if not done[j]:
+                    if t in stop:
+                        done[j] = True
+                    else:
+                        outs[j].append(t)
+            if all(done):
+                break
+            ids = torch.cat([ids, nxt[:, None]], 1)
+        for j, k in enumerate(ks):
+            answers[k] = outs[j]
+    model.train()
+    return answers
+
+
+def accuracy(model, items, tok, dev):
+    ans = greedy_batch(model, items, tok, dev)
+    texts = [tok.decode(a).strip() for a in ans]
+    return sum(t == it["answer"] for t, it in zip(texts, items)) / len(items), texts
+
+
+class Logger:
+    def __init__(self, path):
+        self.f = open(path, "a")
+
+    def __call__(self, **kw):
+        self.f.write(json.dumps(kw) + "\n")
+        self.f.flush()
+        print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in kw.items()), flush=True)
+
+
+def batches(D, bs, dev, gen):
+    n = D["ids"].shape[0]
+    while True:
+        perm = torch.randperm(n, generator=gen)
+        for i in range(0, n - bs + 1, bs):
+            idx = perm[i:i + bs].to(dev)
+            yield D["ids"][idx], D["labels"][idx], D["pix"][D["img"][idx]]
+
+
+def run_phase(name, model, params, loss_fn, D, budget_s, lr, log, ev, bs, dev, eval_every_s=None):
+    """Trains `params` with AdamW (warmup, cosine to 10% over the wall-clock budget); evaluates at the end."""
+    opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
+    gen = torch.Generator().manual_seed(sum(name.encode()))
+    it = batches(D, bs, dev, gen)
+    t0 = time.time()
+    step, last_log, last_eval, ema = 0, t0, t0, None
+    while True:
+        frac = (time.time() - t0) / budget_s
+        if frac >= 1:
+            break
+        for g in opt.param_groups:
+            g["lr"] = lr * min(1.0, (step + 1) / 100) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        ids, labels, pix = next(it)
+        with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
+            loss = loss_fn(ids, labels, pix)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item() if step % 10 == 0 else ema
+        now = time.time()
+        if now - last_log > 2 or step == 1:
+            log(phase=name, step=step, t=round(now - t0, 1), loss=float(loss.item()))
+            last_log = now
+        if eval_every_s and now - last_eval > eval_every_s:
+            acc, _ = accuracy(model, ev, D["tok"], dev)
+            log(phase=name, step=step, t=round(now - t0, 1), eval_acc=acc)
+            last_eval = time.time()
+    acc, _ = accuracy(model, ev, D["tok"], dev)
+    log(phase=name, step=step, t=round(time.time() - t0, 1), eval_acc=acc, final=True)
+    return acc
+
+
+def ce_loss(model, image_at):
+    def f(ids, labels, pix):
+        logits = model(ids, pix, image_at)
+        return F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
+    return f
+
+
+def seed_student(teacher, pattern, seed):
+    """Student of `pattern`: the teacher's tensors, each 'M' layer seeded from the teacher's attention."""
+    cfg = H.make_config(pattern)
+    st = H.Hovle(cfg, seed=seed)
+    t = {k: v.detach().cpu() for k, v in teacher.tensors().items()}
+    st.load({k: v for k, v in t.items() if "attention.wqkv" not in k and "attention.wo" not in k})
+    g = torch.Generator().manual_seed(seed)
+    nq, nkv, hd = st.nq, st.nkv, st.hd
+    gs = 2 + nq // nkv
+    for i, kind in enumerate(pattern):
+        p = H.layer_prefix(cfg, i)
+        if kind == "A":
+            st.load({p + "attention.wqkv.weight": t[p + "attention.wqkv.weight"], p + "attention.wo.weight": t[p + "attention.wo.weight"]})
+            continue
+        w = t[p + "attention.wqkv.weight"].view(nkv, gs, hd, -1)
+        q = w[:, :gs - 2].reshape(nq * hd, -1)
+        k, v = w[:, gs - 2].reshape(nkv * hd, -1), w[:, gs - 1].reshape(nkv * hd, -1)
+        st.load(st.fresh_mamba(p, g, (q, k, v, t[p + "attention.wo.weight"])))
+    return st
+
+
+def export(model, out_dir, name, log_extra=None):
+    d = os.path.join(out_dir, "models", name)
+    os.makedirs(d, exist_ok=True)
+    json.dump(model.cfg, open(os.path.join(d, "config.json"), "w"), indent=2)
+    H.save_safetensors(model.tensors(), os.path.join(d, "model.safetensors"))
+    for f in ("tokenizer.model", "tokenizer_config.json", "added_tokens.json"):
+        shutil.copy(os.path.join(TOK_DIR, f), d)
+    print(f"exported {d}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--scenes", type=int, default=20000)
+    ap.add_argument("--teacher-s", type=float, default=110)
+    ap.add_argument("--stage-s", default="15,30,25", help="seconds of stages 1,2,3 per student")
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--eval-limit", type=int, default=None)
+    ap.add_argument("--students", default="linear,hybrid")
+    ap.add_argument("--procs", type=int, default=min(16, os.cpu_count() or 1))
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    torch.manual_seed(0)
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+    log = Logger(os.path.join(a.out, "log.jsonl"))
+    t_all = time.time()
+    tok = H.Tokenizer(TOK_DIR)
+    D = build_train(a.scenes, tok, a.procs)
+    for k in ("ids", "labels", "img", "pix"):
+        D[k] = D[k].to(dev)
+    D["tok"] = tok
+    ev = load_eval(os.path.join(ROOT, "assets", "eval", "shapes"), tok, a.eval_limit)
+    at = D["image_at"]
+
+    teacher = H.Hovle(H.make_config("AAAAAA"), seed=0).to(dev)
+    run_phase("teacher", teacher, list(teacher.parameters()), ce_loss(teacher, at), D, a.teacher_s, 2e-3, log, ev,
+              a.batch, dev, eval_every_s=a.teacher_s / 4)
+    export(teacher, a.out, "tiny-transformer")
+    teacher.eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+
+    s1, s2, s3 = (float(x) for x in a.stage_s.split(","))
+    for kind in a.students.split(","):
+        pattern = {"linear": "MMMMMM", "hybrid": "AMMMAM"}[kind]
+        name = f"tiny-mmmamba-{kind}"
+        st = seed_student(teacher, pattern, seed=1).to(dev)
+        acc0, _ = accuracy(st, ev, tok, dev)
+        log(phase=f"{kind}-seeded", step=0, t=0.0, eval_acc=acc0)
+        m_layers = [i for i, c in enumerate(pattern) if c == "M"]
+        mix_params = [v for k, v in st.P.items() if any(k.startswith(H.layer_prefix(st.cfg, i).replace(".", "|") + "attention")
+                                                         for i in m_layers)]
+
+        def align(ids, labels, pix):
+            with torch.no_grad():
+                _, hs = teacher(ids, pix, at, hidden=True)
+            loss = 0
+            for i in m_layers:  # each new layer maps the teacher's input of layer i to its output
+                loss = loss + F.mse_loss(st.block(i, hs[i]).float(), hs[i + 1].float())
+            return loss / len(m_layers)
+        run_phase(f"{kind}-stage1-align", st, mix_params, align, D, s1, 2e-3, log, ev, a.batch, dev)
+
+        def distill(ids, labels, pix, tau=1.0):
+            with torch.no_grad():
+                tl = teacher(ids, pix, at)
+            sl = st(ids, pix, at)
+            m = labels != -100
+            return F.kl_div(F.log_softmax(sl[m].float() / tau, -1), F.log_softmax(tl[m].float() / tau, -1),
+                            log_target=True, reduction="batchmean")
+        run_phase(f"{kind}-stage2-distill", st, list(st.parameters()), distill, D, s2, 1e-3, log, ev, a.batch, dev)
+        run_phase(f"{kind}-stage3-finetune", st, list(st.parameters()), ce_loss(st, at), D, s3, 5e-4, log, ev, a.batch, dev)
+        export(st, a.out, name)
+    log(phase="all", t=round(time.time() - t_all, 1))
+
+
+if __name__ == "__main__":
+    main()
