@@ -75,6 +75,11 @@ Image decode_image(std::span<const uint8_t> bytes, const std::string& name, cons
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
 
+  // Before stb_image reads even the header: its header reader already builds the tables before SOF.
+  if (const int codes = jpeg_oversized_huffman_table(data, bytes.size()))
+    throw Error("corrupt JPEG: a Huffman table with " + std::to_string(codes) + " codes (at most 256)", name, "DHT",
+                "the file is corrupt; export it again");
+
   // The header alone first: nothing is decoded for an image that would be refused.
   const detail::StbHeader hdr = detail::stbi_header(data, len);
   if (!hdr.format)
@@ -94,10 +99,6 @@ Image decode_image(std::span<const uint8_t> bytes, const std::string& name, cons
     throw Error("the image is " + std::to_string(w) + "×" + std::to_string(h) + " = " + std::to_string(pixels) +
                     " pixels, over the limit of " + std::to_string(options.max_pixels) + " (kMaxImagePixels)",
                 name, {}, "downscale the image first, or raise ImageLoadOptions::max_pixels");
-
-  if (const int codes = jpeg_oversized_huffman_table(data, bytes.size()))
-    throw Error("corrupt JPEG: a Huffman table with " + std::to_string(codes) + " codes (at most 256)", name, "DHT",
-                "the file is corrupt; export it again");
 
   // Every allocation of the decoder is capped well above what a legitimate image of this size needs
   // (16-bit RGBA plus the compressed stream), so a lying header cannot make it allocate more.

@@ -261,3 +261,24 @@ TEST_CASE("a session larger than memory is refused with the bytes it needs befor
   Session ok(m, o);
   CHECK(ok.prefill({1, 2, 3}).size() == static_cast<size_t>(m->vocab()));
 }
+
+TEST_CASE("a JPEG Huffman table with more than 256 codes is refused before stb_image reads it", "[reliability][image]") {
+  // stb_image writes past its 257-entry table for such a table (found by fuzz_image); before or after SOF.
+  std::string dht = "\xFF\xC4";
+  const size_t len = 2 + 17 + 272;
+  dht += static_cast<char>(len >> 8);
+  dht += static_cast<char>(len & 0xff);
+  dht += '\0';
+  dht += std::string(16, '\x11');  // 16 x 17 = 272 codes
+  dht += std::string(272, '\0');
+  const std::string sof("\xFF\xC0\x00\x0B\x08\x00\x02\x00\x02\x01\x01\x11\x00", 13);
+  for (const std::string& body : {dht + sof, sof + dht}) {
+    const std::string jpg = "\xFF\xD8" + body + "\xFF\xD9";
+    require_error([&] { (void)decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(jpg.data()), jpg.size()), "bad.jpg"); },
+                  {"Huffman table with 272 codes (at most 256)", "bad.jpg", "DHT", "export it again"});
+  }
+  const std::string seed = test::read_bytes(std::string(MAMBASCOPE_SOURCE_DIR) + "/tests/fuzz/corpus/image/regression-jpeg-dht-over-256-codes.jpg");
+  require_error([&] { (void)decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(seed.data()), seed.size()), "seed.jpg"); },
+                {"Huffman table", "seed.jpg", "DHT", ""});
+  CHECK(load_image(std::string(MAMBASCOPE_SOURCE_DIR) + "/assets/images/shapes.jpg").width > 0);
+}
