@@ -14,6 +14,7 @@
 #include "engine/model/model.h"
 #include "engine/model/safetensors.h"
 #include "engine/session/session.h"
+#include "engine/text/tokenizer.h"
 #include "tests/support.h"
 
 using namespace mambascope;
@@ -118,7 +119,7 @@ TEST_CASE("a checkpoint missing one tensor names the tensor and the file", "[rel
     t.erase(std::find_if(t.begin(), t.end(), [](const auto& p) { return p.first.find("A_log") != std::string::npos; }));
   });
   require_error([&] { (void)load_model(dir, Device::Cpu, DType::F32); },
-                {"tensor missing", "model.safetensors", "A_log", "checkpoint is of the model config.json describes"});
+                {"tensor missing", dir, "A_log", "checkpoint is of the model config.json describes"});
   require_model_runs(tiny_checkpoint(root, "ok", "tiny-mmmamba-linear", [](auto&) {}));
 }
 
@@ -162,11 +163,11 @@ TEST_CASE("the config of one model with the weights of another says so", "[relia
   const std::string other = tiny_checkpoint(root, "other", "tiny-transformer", [](auto&) {});
   fs::copy_file(other + "/config.json", dir + "/config.json", fs::copy_options::overwrite_existing);
   require_error([&] { (void)load_model(dir, Device::Cpu, DType::F32); },
-                {"tensors the model", "model.safetensors", "", "probably of another model"});
+                {"tensors the model", dir, "", "probably of another model"});
   // And the reverse: an ML-Mamba config over HoVLE-family weights.
   const std::string mlm = tiny_checkpoint(root, "mlm", "tiny-ml-mamba", [](auto&) {});
   fs::copy_file(mlm + "/config.json", other + "/config.json", fs::copy_options::overwrite_existing);
-  require_error([&] { (void)load_model(other, Device::Cpu, DType::F32); }, {"are missing", "model.safetensors", "", "another model"});
+  require_error([&] { (void)load_model(other, Device::Cpu, DType::F32); }, {"are missing", other, "", "another model"});
   require_model_runs(mlm);
 }
 
@@ -281,4 +282,27 @@ TEST_CASE("a JPEG Huffman table with more than 256 codes is refused before stb_i
   require_error([&] { (void)decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(seed.data()), seed.size()), "seed.jpg"); },
                 {"Huffman table", "seed.jpg", "DHT", ""});
   CHECK(load_image(std::string(MAMBASCOPE_SOURCE_DIR) + "/assets/images/shapes.jpg").width > 0);
+}
+
+TEST_CASE("tokenizer.json token ids that are not 32-bit integers are refused naming the field", "[reliability][text]") {
+  // 2.4e48 as an id reached an undefined float-to-integer conversion (found by fuzz_tokenizer_json).
+  test::TempDir dir("tok");
+  const std::string path = dir.file("tokenizer.json");
+  const nlohmann::json good =
+      nlohmann::json::parse(test::read_bytes(std::string(MAMBASCOPE_SOURCE_DIR) + "/assets/tokenizers/tiny-neox/tokenizer.json"));
+  const std::string key = good["model"]["vocab"].begin().key();
+  for (const nlohmann::json& bad : {nlohmann::json(2.41111e+48), nlohmann::json(1.5), nlohmann::json(int64_t{1} << 40),
+                                    nlohmann::json(-3), nlohmann::json("7")}) {
+    INFO(bad.dump());
+    nlohmann::json j = good;
+    j["model"]["vocab"][key] = bad;
+    test::write_bytes(path, j.dump());
+    require_error([&] { (void)load_tokenizer(path); }, {"token id", path, "model.vocab." + key, ""});
+    j = good;
+    j["added_tokens"][0]["id"] = bad;
+    test::write_bytes(path, j.dump());
+    require_error([&] { (void)load_tokenizer(path); }, {"token id", path, "added_tokens[0].id", ""});
+  }
+  test::write_bytes(path, good.dump());
+  CHECK(load_tokenizer(path)->encode("the cat", false).size() >= 2);
 }

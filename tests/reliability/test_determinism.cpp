@@ -7,7 +7,7 @@
 using namespace mambascope;
 
 TEST_CASE("sampling with a fixed seed gives the same tokens in two fresh sessions on the CPU", "[reliability][session]") {
-  int seed_mattered = 0, image_mattered = 0;
+  int seed_mattered = 0;
   for (const std::string preset : {"tiny-mmmamba-hybrid", "tiny-ml-mamba"}) {
     INFO(preset);
     // Two separately loaded models too: nothing may depend on addresses or on what ran before.
@@ -22,13 +22,15 @@ TEST_CASE("sampling with a fixed seed gives the same tokens in two fresh session
     const auto a = test::generate(m1, ids, test::image_rows(*m1, 1, 5), cfg, 24);
     const auto b = test::generate(m2, ids, test::image_rows(*m2, 1, 5), cfg, 24);
     CHECK(a == b);
-    // The check above means something only if the inputs matter: another seed, or other pixels, draw other
-    // tokens on some model (not necessarily on each: a random tiny model can put most mass on one token).
+    // The check above means something only if the inputs matter: another seed draws other tokens on some
+    // model (not necessarily on each: a random tiny model can put most mass on one token), and other pixels
+    // give other logits (too small a change on random tiny models to move the draws reliably).
     cfg.seed = 99;
     if (test::generate(m1, ids, test::image_rows(*m1, 1, 5), cfg, 24) != a) ++seed_mattered;
-    cfg.seed = 1234;
-    if (test::generate(m1, ids, test::image_rows(*m1, 1, 6), cfg, 24) != a) ++image_mattered;
+    SessionOptions o;
+    o.max_length = 64;
+    Session s5(m1, o), s6(m1, o);
+    CHECK(s5.prefill(ids, test::image_rows(*m1, 1, 5), 1) != s6.prefill(ids, test::image_rows(*m1, 1, 6), 1));
   }
   CHECK(seed_mattered > 0);
-  CHECK(image_mattered > 0);
 }
