@@ -89,7 +89,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::parse(const std::string& json_text, 
   json j;
   try {
     j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too big for a double
     throw Error(std::string("not valid JSON: ") + e.what(), path, {},
                 "the file is damaged or not a tokenizer.json; download it again");
   }
