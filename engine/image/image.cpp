@@ -48,10 +48,10 @@ int jpeg_oversized_huffman_table(const uint8_t* d, size_t n) {
     if (m == 0xD9) return 0;
     const size_t seg = static_cast<size_t>(d[p + 2]) << 8 | d[p + 3];
     const size_t end = std::min(n, p + 2 + seg);
-    if (m == 0xC4)
-      for (size_t q = p + 4; q + 17 <= end;) {
+    if (m == 0xC4)  // as stb reads it: 17 bytes per table while the segment has any left, past its end if need be
+      for (size_t q = p + 4; q < end;) {
         int codes = 0;
-        for (int i = 1; i <= 16; ++i) codes += d[q + i];
+        for (size_t i = q + 1; i <= q + 16 && i < n; ++i) codes += d[i];
         if (codes > 256) return codes;
         q += 17 + static_cast<size_t>(codes);
       }
