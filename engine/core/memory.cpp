@@ -58,8 +58,28 @@ MemorySnapshot MemoryStats::snapshot() const {
   return s_;
 }
 
+void Allocator::inject_failure(size_t nth, MemCategory cat, bool any_category) {
+  fault_category_.store(any_category ? -1 : static_cast<int>(cat), std::memory_order_relaxed);
+  fault_countdown_.store(nth, std::memory_order_release);
+}
+
+void Allocator::clear_injected_failure() { fault_countdown_.store(0, std::memory_order_release); }
+
+bool Allocator::take_injected_failure(MemCategory cat) {
+  const int want = fault_category_.load(std::memory_order_relaxed);
+  if (want >= 0 && want != static_cast<int>(cat)) return false;
+  size_t left = fault_countdown_.load(std::memory_order_acquire);
+  while (left != 0)
+    if (fault_countdown_.compare_exchange_weak(left, left - 1, std::memory_order_acq_rel)) return left == 1;
+  return false;
+}
+
 void* Allocator::allocate(size_t bytes, MemCategory cat) {
   const size_t n = rounded(bytes == 0 ? 1 : bytes);
+  if (fault_countdown_.load(std::memory_order_relaxed) != 0 && take_injected_failure(cat))
+    throw Error(std::string(device_name(device())) + " out of memory: could not allocate " + format_bytes(n) + " for " +
+                    mem_category_name(cat) + " (injected by a test)",
+                device_name(device()), mem_category_name(cat), "free device memory or use a shorter length / smaller model");
   void* p = raw_allocate(n, cat);
   stats_.on_alloc(cat, n);
   return p;

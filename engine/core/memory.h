@@ -2,6 +2,7 @@
 // Allocators that account every byte by category. The memory curves report these numbers, so the
 // accounting is exact: current and peak per category, and the peak of the total (not a sum of peaks).
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <mutex>
 #include <string>
@@ -52,12 +53,22 @@ class Allocator {
   const MemoryStats& stats() const { return stats_; }
   static size_t rounded(size_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
 
+  // Fault injection for tests: the `nth` allocation (1 = the next one) of category `cat` (any category when
+  // `any_category`) from now on throws the Error an out-of-memory device gives, once; later ones succeed
+  // again. One relaxed atomic load per allocation when disarmed. Not for production use.
+  void inject_failure(size_t nth, MemCategory cat, bool any_category = false);
+  void clear_injected_failure();
+  bool injected_failure_pending() const { return fault_countdown_.load(std::memory_order_relaxed) != 0; }
+
  protected:
   virtual void* raw_allocate(size_t bytes, MemCategory cat) = 0;  // throws Error on failure
   virtual void raw_deallocate(void* p) = 0;
 
  private:
+  bool take_injected_failure(MemCategory cat);
   MemoryStats stats_;
+  std::atomic<size_t> fault_countdown_{0};  // 0: disarmed
+  std::atomic<int> fault_category_{-1};     // -1: any
 };
 
 class CpuAllocator final : public Allocator {

@@ -1,5 +1,6 @@
 #include "engine/image/image.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -25,6 +26,42 @@ Image Image::blank(int width, int height) {
   return im;
 }
 
+namespace {
+
+// stb_image (Debian 12's 2.27 and earlier) fills a 257-entry table from a JPEG Huffman table's code counts
+// without checking that they sum to at most 256 (the JPEG limit): a crafted DHT segment writes past the
+// table (found by fuzz_image). So every DHT segment, before and between scans, is checked here first.
+// Returns the number of codes of the first table over the limit, or 0 when all are fine.
+int jpeg_oversized_huffman_table(const uint8_t* d, size_t n) {
+  if (n < 4 || d[0] != 0xFF || d[1] != 0xD8) return 0;
+  size_t p = 2;
+  while (p + 4 <= n) {
+    if (d[p] != 0xFF) {  // entropy-coded data after a scan: skip to the next marker (not a stuffed 00 or RSTn)
+      ++p;
+      continue;
+    }
+    const uint8_t m = d[p + 1];
+    if (m == 0xFF || m == 0x00 || (m >= 0xD0 && m <= 0xD8) || m == 0x01) {
+      p += m == 0xFF ? 1 : 2;
+      continue;
+    }
+    if (m == 0xD9) return 0;
+    const size_t seg = static_cast<size_t>(d[p + 2]) << 8 | d[p + 3];
+    const size_t end = std::min(n, p + 2 + seg);
+    if (m == 0xC4)  // as stb reads it: 17 bytes per table while the segment has any left, past its end if need be
+      for (size_t q = p + 4; q < end;) {
+        int codes = 0;
+        for (size_t i = q + 1; i <= q + 16 && i < n; ++i) codes += d[i];
+        if (codes > 256) return codes;
+        q += 17 + static_cast<size_t>(codes);
+      }
+    p = p + 2 + std::max<size_t>(seg, 2);
+  }
+  return 0;
+}
+
+}  // namespace
+
 Image load_image(const std::string& path, const ImageLoadOptions& options) {
   const auto file = MappedFile::open(path);
   return decode_image(std::span<const uint8_t>(file->data(), file->size()), path, options);
@@ -37,6 +74,11 @@ Image decode_image(std::span<const uint8_t> bytes, const std::string& name, cons
     throw Error("file too large for the image decoder (" + std::to_string(bytes.size()) + " bytes)", name);
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
+
+  // Before stb_image reads even the header: its header reader already builds the tables before SOF.
+  if (const int codes = jpeg_oversized_huffman_table(data, bytes.size()))
+    throw Error("corrupt JPEG: a Huffman table with " + std::to_string(codes) + " codes (at most 256)", name, "DHT",
+                "the file is corrupt; export it again");
 
   // The header alone first: nothing is decoded for an image that would be refused.
   const detail::StbHeader hdr = detail::stbi_header(data, len);

@@ -14,17 +14,29 @@ WeightStore WeightStore::load(const ModelConfig& c, const Checkpoint& ck, Device
   s.dtype_ = dt;
   s.source_ = ck.path();
   std::set<std::string> used;
-  for (const WeightSpec& spec : weight_specs(c)) {
-    if (!ck.contains(spec.name))
-      throw Error("tensor missing (the model " + c.kind() + " needs it)", ck.path(), spec.name,
-                  "check that the checkpoint is of the model config.json describes");
+  const std::vector<WeightSpec> specs = weight_specs(c);
+  size_t missing = 0;
+  std::string first_missing;
+  for (const WeightSpec& spec : specs)
+    if (!ck.contains(spec.name) && missing++ == 0) first_missing = spec.name;
+  if (missing == 1)
+    throw Error("tensor missing (the model " + c.kind() + " needs it)", ck.path(), first_missing,
+                "check that the checkpoint is of the model config.json describes");
+  if (missing > 1)  // most likely the weights of another model: say how far apart they are
+    throw Error(std::to_string(missing) + " of the " + std::to_string(specs.size()) + " tensors the model " + c.kind() +
+                    " needs are missing (the checkpoint holds " + std::to_string(ck.names().size()) + ", first missing: " +
+                    first_missing + ")",
+                ck.path(), first_missing,
+                "the checkpoint is probably of another model: use the config.json that came with these weights");
+  for (const WeightSpec& spec : specs) {
     const SafetensorInfo& info = ck.info(spec.name);
     if (info.shape != spec.shape)
       throw Error("shape " + shape_str(info.shape) + " in the file, the config needs " + shape_str(spec.shape), ck.file_of(spec.name),
                   spec.name, "the checkpoint and config.json disagree: use the config that came with the weights");
     Tensor h = ck.host(spec.name);
     if (!is_float(h.dtype()))
-      throw Error(std::string("dtype ") + dtype_name(h.dtype()) + " where a float weight is needed", ck.file_of(spec.name), spec.name);
+      throw Error(std::string("dtype ") + dtype_name(h.dtype()) + " where a float weight is needed", ck.file_of(spec.name), spec.name,
+                  "convert the tensor to F32, BF16 or F16 (integer tensors are not weights)");
     const DType want = spec.keep_f32 ? DType::F32 : dt;
     if (h.dtype() != want) h = h.to_dtype(want);
     s.w_[spec.name] = dev == Device::Cpu ? h : h.to(dev, MemCategory::Weights);  // host: a view of the mapping

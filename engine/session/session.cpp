@@ -1,6 +1,9 @@
 #include "engine/session/session.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "engine/core/cuda.h"
@@ -20,6 +23,20 @@ constexpr size_t kMiB = size_t{1} << 20;
 constexpr size_t kCudaWorkspace = 32 * kMiB;
 // Margin kept free on the device beyond the plan (driver allocations, graph exec, fragmentation).
 constexpr size_t kDeviceMargin = 256 * kMiB;
+
+// MemAvailable of /proc/meminfo (what the kernel can hand out without swapping); all physical memory
+// where that file is missing.
+size_t host_available_bytes() {
+  if (std::FILE* f = std::fopen("/proc/meminfo", "r")) {
+    char line[256];
+    unsigned long long kib = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, f)) found = std::sscanf(line, "MemAvailable: %llu kB", &kib) == 1;
+    std::fclose(f);
+    if (found) return static_cast<size_t>(kib) * 1024;
+  }
+  return static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
 
 size_t arena_bytes(const Model& m, const SessionOptions& o) {
   const int64_t chunk = std::max<int64_t>(1, std::min(o.prefill_chunk, o.max_length));
@@ -41,6 +58,10 @@ std::string MemoryPlan::describe() const {
 MemoryPlan plan_session(const Model& m, const SessionOptions& o) {
   if (o.max_length <= 0) throw Error("max_length must be positive", "session", "--max-length");
   if (o.prefill_chunk <= 0) throw Error("prefill_chunk must be positive", "session", "--prefill-chunk");
+  if (o.max_length > kMaxSessionLength)
+    throw Error("max_length " + std::to_string(o.max_length) + " is beyond the " + std::to_string(kMaxSessionLength) +
+                    " positions a session can address (they are 32-bit on the device)",
+                "session", "--max-length", "use a shorter --max-length");
   MemoryPlan p;
   p.weights = m.resident_bytes();
   const CacheBytes c = m.cache_bytes(o.max_length);
@@ -50,6 +71,8 @@ MemoryPlan plan_session(const Model& m, const SessionOptions& o) {
   if (m.device() == Device::Cuda) {
     p.workspace = kCudaWorkspace;
     p.device_free = cuda_devices().at(0).free_bytes;
+  } else {
+    p.device_free = host_available_bytes();
   }
   return p;
 }
@@ -73,11 +96,15 @@ Session::Session(std::shared_ptr<const Model> model, SessionOptions opt)
     : model_(std::move(model)), opt_(opt), impl_(std::make_unique<Impl>()) {
   const Model& m = *model_;
   plan_ = plan_session(m, opt_);
-  if (m.device() == Device::Cuda && plan_.to_allocate() + kDeviceMargin > plan_.device_free)
+  const bool gpu = m.device() == Device::Cuda;
+  if (plan_.to_allocate() + (gpu ? kDeviceMargin : 0) > plan_.device_free)
     throw Error("a session of " + std::to_string(opt_.max_length) + " tokens on " + m.config().name + " needs " +
-                    format_bytes(plan_.to_allocate()) + " beyond the weights (" + plan_.describe() + ") but the GPU has " +
-                    format_bytes(plan_.device_free) + " free",
-                "session", "--max-length", "use a shorter --max-length or a smaller --prefill-chunk, or a GPU with more memory");
+                    format_bytes(plan_.to_allocate()) + " (" + std::to_string(plan_.to_allocate()) + " B) beyond the weights (" +
+                    plan_.describe() + ") but the " + (gpu ? "GPU has " : "host has ") + format_bytes(plan_.device_free) +
+                    (gpu ? " free" : " available"),
+                "session", "--max-length",
+                std::string("use a shorter --max-length or a smaller --prefill-chunk, or ") +
+                    (gpu ? "a GPU with more memory" : "a machine with more memory"));
   if (m.device() == Device::Cuda) gpu_context();  // the cuBLASLt workspace is part of the plan
   caches_ = m.make_caches(opt_.max_length);
   arena_ = std::make_unique<Arena>(m.device(), plan_.activations, MemCategory::Activations, "session activations");
@@ -109,6 +136,7 @@ bool Session::graph_captured() const {
 }
 
 void Session::reset() {
+  needs_reset_ = false;
   length_ = 0;
   steps_ = 0;
   // States zeroed in place (a captured graph keeps pointing at them); KV rows past the length are never read.
@@ -119,7 +147,26 @@ void Session::reset() {
   impl_->prev.copy_from(Tensor::from_i32(none, impl_->prev.shape()));
 }
 
+void Session::check_usable() const {
+  if (needs_reset_)
+    throw Error("an earlier prefill or decode of this session failed part-way, so its caches hold a partial step",
+                "session", "caches", "reset the session (/reset in chat) and send the prompt again");
+}
+
+template <class F>
+auto Session::guarded(F&& step) -> decltype(step()) {
+  const size_t mark = arena_->mark();
+  try {
+    return step();
+  } catch (...) {
+    arena_->reset(mark);
+    needs_reset_ = true;
+    throw;
+  }
+}
+
 void Session::check_room(int64_t n) const {
+  check_usable();
   if (length_ + n > opt_.max_length)
     throw Error("the sequence would reach " + std::to_string(length_ + n) + " tokens, the session holds " +
                     std::to_string(opt_.max_length),
@@ -134,28 +181,30 @@ std::vector<float> Session::prefill(const std::vector<int32_t>& ids, const Tenso
   if (image.defined() && (image_at < 0 || image_at + image.dim(0) > n))
     throw Error("image rows [" + std::to_string(image_at) + ", " + std::to_string(image_at + image.dim(0)) +
                     ") fall outside the " + std::to_string(n) + " tokens", "session", "image");
-  Arena& a = *arena_;
-  const int64_t chunk = std::max<int64_t>(1, opt_.prefill_chunk);
-  for (int64_t c0 = 0; c0 < n; c0 += chunk) {
-    const int64_t T = std::min(chunk, n - c0);
-    const size_t mark = a.mark();
-    Tensor idt = a.tensor({T}, DType::I32);
-    idt.copy_from(Tensor::from_i32(std::vector<int32_t>(ids.begin() + c0, ids.begin() + c0 + T), {T}));
-    Tensor h = a.tensor({T, m.hidden()}, m.dtype());
-    m.embed_tokens(idt, h);
-    if (image.defined()) {
-      const int64_t r0 = std::max(c0, image_at), r1 = std::min(c0 + T, image_at + image.dim(0));
-      if (r0 < r1) ops::copy_rows(image.slice(0, r0 - image_at, r1 - image_at), h, r0 - c0);
+  return guarded([&] {
+    Arena& a = *arena_;
+    const int64_t chunk = std::max<int64_t>(1, opt_.prefill_chunk);
+    for (int64_t c0 = 0; c0 < n; c0 += chunk) {
+      const int64_t T = std::min(chunk, n - c0);
+      const size_t mark = a.mark();
+      Tensor idt = a.tensor({T}, DType::I32);
+      idt.copy_from(Tensor::from_i32(std::vector<int32_t>(ids.begin() + c0, ids.begin() + c0 + T), {T}));
+      Tensor h = a.tensor({T, m.hidden()}, m.dtype());
+      m.embed_tokens(idt, h);
+      if (image.defined()) {
+        const int64_t r0 = std::max(c0, image_at), r1 = std::min(c0 + T, image_at + image.dim(0));
+        if (r0 < r1) ops::copy_rows(image.slice(0, r0 - image_at, r1 - image_at), h, r0 - c0);
+      }
+      ForwardContext ctx;
+      ctx.pos0 = length_;
+      ctx.arena = &a;
+      m.forward(h, caches_, ctx);
+      length_ += T;
+      if (c0 + T == n) m.lm_head(h.slice(0, T - 1, T), impl_->logits, &a);
+      a.reset(mark);
     }
-    ForwardContext ctx;
-    ctx.pos0 = length_;
-    ctx.arena = &a;
-    m.forward(h, caches_, ctx);
-    length_ += T;
-    if (c0 + T == n) m.lm_head(h.slice(0, T - 1, T), impl_->logits, &a);
-    a.reset(mark);
-  }
-  return impl_->logits.to_f32_vector();
+    return impl_->logits.to_f32_vector();
+  });
 }
 
 void Session::run_decode_step(const ops::SamplingConfig* sampling) {
@@ -187,18 +236,20 @@ void Session::run_decode_step(const ops::SamplingConfig* sampling) {
 
 std::vector<float> Session::decode_logits(int32_t token) {
   check_room(1);
-  Impl& I = *impl_;
-  const Model& m = *model_;
-  I.token.copy_from(Tensor::from_i32({token}, {1}));
-  I.pos.copy_from(Tensor::from_i32({static_cast<int32_t>(length_)}, {1}));
-  I.len.copy_from(Tensor::from_i32({static_cast<int32_t>(length_ + 1)}, {1}));
-  Tensor prev_rows = I.prev.view({-1, 1});
-  ops::copy_rows(I.token.view({1, 1}), prev_rows, length_);
-  run_decode_step(nullptr);
-  (void)m;
-  ++length_;
-  ++steps_;
-  return I.logits.to_f32_vector();
+  return guarded([&] {
+    Impl& I = *impl_;
+    const Model& m = *model_;
+    I.token.copy_from(Tensor::from_i32({token}, {1}));
+    I.pos.copy_from(Tensor::from_i32({static_cast<int32_t>(length_)}, {1}));
+    I.len.copy_from(Tensor::from_i32({static_cast<int32_t>(length_ + 1)}, {1}));
+    Tensor prev_rows = I.prev.view({-1, 1});
+    ops::copy_rows(I.token.view({1, 1}), prev_rows, length_);
+    run_decode_step(nullptr);
+    (void)m;
+    ++length_;
+    ++steps_;
+    return I.logits.to_f32_vector();
+  });
 }
 
 int32_t Session::sample_last(const ops::SamplingConfig& sampling) {
@@ -217,61 +268,63 @@ int32_t Session::sample_last(const ops::SamplingConfig& sampling) {
 
 int32_t Session::decode(int32_t token, const ops::SamplingConfig& sampling) {
   check_room(1);
-  const Model& m = *model_;
-  Impl& I = *impl_;
-  const int32_t pos = static_cast<int32_t>(length_);
-  if (m.device() == Device::Cpu || !opt_.cuda_graphs) {
-    I.token.copy_from(Tensor::from_i32({token}, {1}));
-    I.pos.copy_from(Tensor::from_i32({pos}, {1}));
-    I.len.copy_from(Tensor::from_i32({pos + 1}, {1}));
-    I.step.copy_from(Tensor::from_i32({static_cast<int32_t>(steps_)}, {1}));
-    Tensor prev_rows = I.prev.view({-1, 1});
-    ops::copy_rows(I.token.view({1, 1}), prev_rows, length_);
-    run_decode_step(&sampling);
-  } else {
+  return guarded([&] {
+    const Model& m = *model_;
+    Impl& I = *impl_;
+    const int32_t pos = static_cast<int32_t>(length_);
+    if (m.device() == Device::Cpu || !opt_.cuda_graphs) {
+      I.token.copy_from(Tensor::from_i32({token}, {1}));
+      I.pos.copy_from(Tensor::from_i32({pos}, {1}));
+      I.len.copy_from(Tensor::from_i32({pos + 1}, {1}));
+      I.step.copy_from(Tensor::from_i32({static_cast<int32_t>(steps_)}, {1}));
+      Tensor prev_rows = I.prev.view({-1, 1});
+      ops::copy_rows(I.token.view({1, 1}), prev_rows, length_);
+      run_decode_step(&sampling);
+    } else {
 #if MAMBASCOPE_HAVE_CUDA
-    cudaStream_t s = gpu_context().stream;
-    I.pinned[0] = token;
-    I.pinned[1] = pos;
-    I.pinned[2] = pos + 1;
-    I.pinned[3] = static_cast<int32_t>(steps_);
-    // One small copy per scalar into the buffers the graph reads (the graph itself never copies from the host).
-    MS_CUDA_CHECK(cudaMemcpyAsync(I.token.data(), &I.pinned[0], 4, cudaMemcpyHostToDevice, s));
-    MS_CUDA_CHECK(cudaMemcpyAsync(I.pos.data(), &I.pinned[1], 4, cudaMemcpyHostToDevice, s));
-    MS_CUDA_CHECK(cudaMemcpyAsync(I.len.data(), &I.pinned[2], 4, cudaMemcpyHostToDevice, s));
-    MS_CUDA_CHECK(cudaMemcpyAsync(I.step.data(), &I.pinned[3], 4, cudaMemcpyHostToDevice, s));
-    Tensor prev_rows = I.prev.view({-1, 1});
-    ops::copy_rows(I.token.view({1, 1}), prev_rows, 0, I.pos);
-    const bool same_cfg = I.graph && I.graph_cfg.temperature == sampling.temperature && I.graph_cfg.top_k == sampling.top_k &&
-                          I.graph_cfg.top_p == sampling.top_p && I.graph_cfg.repetition_penalty == sampling.repetition_penalty &&
-                          I.graph_cfg.seed == sampling.seed;
-    if (!same_cfg) {
-      if (I.graph) {
-        cudaGraphExecDestroy(I.graph);
-        I.graph = nullptr;
+      cudaStream_t s = gpu_context().stream;
+      I.pinned[0] = token;
+      I.pinned[1] = pos;
+      I.pinned[2] = pos + 1;
+      I.pinned[3] = static_cast<int32_t>(steps_);
+      // One small copy per scalar into the buffers the graph reads (the graph itself never copies from the host).
+      MS_CUDA_CHECK(cudaMemcpyAsync(I.token.data(), &I.pinned[0], 4, cudaMemcpyHostToDevice, s));
+      MS_CUDA_CHECK(cudaMemcpyAsync(I.pos.data(), &I.pinned[1], 4, cudaMemcpyHostToDevice, s));
+      MS_CUDA_CHECK(cudaMemcpyAsync(I.len.data(), &I.pinned[2], 4, cudaMemcpyHostToDevice, s));
+      MS_CUDA_CHECK(cudaMemcpyAsync(I.step.data(), &I.pinned[3], 4, cudaMemcpyHostToDevice, s));
+      Tensor prev_rows = I.prev.view({-1, 1});
+      ops::copy_rows(I.token.view({1, 1}), prev_rows, 0, I.pos);
+      const bool same_cfg = I.graph && I.graph_cfg.temperature == sampling.temperature && I.graph_cfg.top_k == sampling.top_k &&
+                            I.graph_cfg.top_p == sampling.top_p && I.graph_cfg.repetition_penalty == sampling.repetition_penalty &&
+                            I.graph_cfg.seed == sampling.seed;
+      if (!same_cfg) {
+        if (I.graph) {
+          cudaGraphExecDestroy(I.graph);
+          I.graph = nullptr;
+        }
+        cudaGraph_t g = nullptr;
+        MS_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+        try {
+          run_decode_step(&sampling);
+        } catch (...) {
+          cudaStreamEndCapture(s, &g);
+          if (g) cudaGraphDestroy(g);
+          throw;
+        }
+        MS_CUDA_CHECK(cudaStreamEndCapture(s, &g));
+        const cudaError_t e = cudaGraphInstantiate(&I.graph, g, 0);
+        cudaGraphDestroy(g);
+        MS_CUDA_CHECK(e);
+        I.graph_cfg = sampling;
       }
-      cudaGraph_t g = nullptr;
-      MS_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
-      try {
-        run_decode_step(&sampling);
-      } catch (...) {
-        cudaStreamEndCapture(s, &g);
-        if (g) cudaGraphDestroy(g);
-        throw;
-      }
-      MS_CUDA_CHECK(cudaStreamEndCapture(s, &g));
-      const cudaError_t e = cudaGraphInstantiate(&I.graph, g, 0);
-      cudaGraphDestroy(g);
-      MS_CUDA_CHECK(e);
-      I.graph_cfg = sampling;
-    }
-    MS_CUDA_CHECK(cudaGraphLaunch(I.graph, s));
+      MS_CUDA_CHECK(cudaGraphLaunch(I.graph, s));
 #endif
-  }
-  ++length_;
-  ++steps_;
-  Tensor h = I.out.device() == Device::Cpu ? I.out : I.out.to(Device::Cpu, MemCategory::Other);
-  return h.data_as<int32_t>()[0];
+    }
+    ++length_;
+    ++steps_;
+    Tensor h = I.out.device() == Device::Cpu ? I.out : I.out.to(Device::Cpu, MemCategory::Other);
+    return h.data_as<int32_t>()[0];
+  });
 }
 
 }  // namespace mambascope

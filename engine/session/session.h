@@ -20,9 +20,12 @@ struct SessionOptions {
   bool cuda_graphs = true;       // capture the decode step (CUDA only)
 };
 
+// Positions reach the device as int32.
+inline constexpr int64_t kMaxSessionLength = (int64_t{1} << 31) - 2;
+
 struct MemoryPlan {
   size_t weights = 0, state = 0, kv = 0, activations = 0, workspace = 0;
-  size_t device_free = 0;  // cudaMemGetInfo before the session allocates (0 on the CPU)
+  size_t device_free = 0;  // before the session allocates: cudaMemGetInfo's free bytes, or the host's available memory
   size_t total() const { return weights + state + kv + activations + workspace; }
   size_t to_allocate() const { return state + kv + activations + workspace; }  // weights are already resident
   std::string describe() const;
@@ -49,7 +52,10 @@ class Session {
   // Samples from the logits of the last prefill/decode on the device (no graph): the first generated token.
   int32_t sample_last(const ops::SamplingConfig& sampling);
 
-  void reset();  // back to an empty sequence (caches zeroed)
+  // Back to an empty sequence (caches zeroed). After a prefill or decode that failed part-way (e.g. out of
+  // memory) the caches hold a partial step: every later prefill/decode refuses until reset() is called.
+  void reset();
+  bool needs_reset() const { return needs_reset_; }
   int64_t length() const { return length_; }
   const MemoryPlan& plan() const { return plan_; }
   const Model& model() const { return *model_; }
@@ -58,6 +64,11 @@ class Session {
  private:
   struct Impl;
   void check_room(int64_t n) const;
+  void check_usable() const;
+  // Runs `step` (which may change the caches) so that a throw leaves the arena as it was and the session
+  // marked as needing a reset.
+  template <class F>
+  auto guarded(F&& step) -> decltype(step());
   void run_decode_step(const ops::SamplingConfig* sampling);
   std::shared_ptr<const Model> model_;
   SessionOptions opt_;
@@ -66,6 +77,7 @@ class Session {
   std::unique_ptr<Arena> arena_;
   int64_t length_ = 0;
   uint64_t steps_ = 0;
+  bool needs_reset_ = false;
   std::unique_ptr<Impl> impl_;
 };
 

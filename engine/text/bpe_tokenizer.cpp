@@ -40,6 +40,15 @@ const json& member(const json& obj, const char* key, const std::string& field, c
   return obj[key];
 }
 
+// A token id: an integer in [0, 2^31) (a float or a huge number is refused, not converted: found by
+// fuzz_tokenizer_json, where 2.4e48 reached an undefined float-to-integer conversion).
+int32_t token_id_value(const json& v, const std::string& field, const std::string& path) {
+  if (!v.is_number_integer()) throw Error("token id must be an integer, not " + v.dump(), path, field);
+  if (v.is_number_unsigned() ? v.get<uint64_t>() > INT32_MAX : (v.get<int64_t>() < 0 || v.get<int64_t>() > INT32_MAX))
+    throw Error("token id " + v.dump() + " out of range", path, field);
+  return static_cast<int32_t>(v.get<int64_t>());
+}
+
 std::string opt_string(const json& obj, const char* key) {
   if (!obj.contains(key) || obj[key].is_null()) return {};
   return obj[key].get<std::string>();
@@ -80,7 +89,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::parse(const std::string& json_text, 
   json j;
   try {
     j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too big for a double
     throw Error(std::string("not valid JSON: ") + e.what(), path, {},
                 "the file is damaged or not a tokenizer.json; download it again");
   }
@@ -115,10 +124,9 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::parse(const std::string& json_text, 
     if (!vocab.is_object() || vocab.empty()) throw Error("must be a non-empty object", path, "model.vocab");
     int32_t max_id = -1;
     for (auto it = vocab.begin(); it != vocab.end(); ++it) {
-      const int64_t id = it.value().get<int64_t>();
-      if (id < 0 || id > INT32_MAX) throw Error("token id " + std::to_string(id) + " out of range", path, "model.vocab." + it.key());
-      t->vocab_[it.key()] = static_cast<int32_t>(id);
-      max_id = std::max(max_id, static_cast<int32_t>(id));
+      const int32_t id = token_id_value(it.value(), "model.vocab." + it.key(), path);
+      t->vocab_[it.key()] = id;
+      max_id = std::max(max_id, id);
     }
 
     std::vector<AddedToken> added;
@@ -127,14 +135,13 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::parse(const std::string& json_text, 
       for (size_t i = 0; i < list.size(); ++i) {
         const std::string f = "added_tokens[" + std::to_string(i) + "]";
         AddedToken a;
-        a.id = member(list[i], "id", f + ".id", path).get<int32_t>();
+        a.id = token_id_value(member(list[i], "id", f + ".id", path), f + ".id", path);
         a.content = member(list[i], "content", f + ".content", path).get<std::string>();
         a.special = opt_bool(list[i], "special", false);
         a.lstrip = opt_bool(list[i], "lstrip", false);
         a.rstrip = opt_bool(list[i], "rstrip", false);
         a.single_word = opt_bool(list[i], "single_word", false);
         a.normalized = opt_bool(list[i], "normalized", !a.special);
-        if (a.id < 0) throw Error("negative token id", path, f + ".id");
         max_id = std::max(max_id, a.id);
         t->vocab_[a.content] = a.id;
         added.push_back(a);
@@ -223,7 +230,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::parse(const std::string& json_text, 
             const std::string name = item["SpecialToken"].value("id", "");
             if (!specials.contains(name)) throw Error("special token \"" + name + "\" is not in special_tokens", path, field + ".single");
             for (const json& id : member(specials[name], "ids", field + ".special_tokens." + name, path))
-              (after ? t->suffix_ids_ : t->prefix_ids_).push_back(id.get<int32_t>());
+              (after ? t->suffix_ids_ : t->prefix_ids_).push_back(token_id_value(id, field + ".special_tokens." + name + ".ids", path));
           }
         }
       }

@@ -111,7 +111,7 @@ TEST_CASE("a session that cannot fit is refused before allocating with the bytes
   auto m = std::shared_ptr<const Model>(load_model("tiny-transformer", Device::Cuda, DType::BF16, 1));
   const size_t before = cuda_allocator().stats().snapshot().total_current;
   SessionOptions o;
-  o.max_length = int64_t{1} << 32;  // 4G tokens of KV
+  o.max_length = int64_t{1} << 30;  // 1G tokens of bf16 KV: 1 TiB (2^32 is now refused earlier, as past int32 positions)
   REQUIRE_ERROR_MENTIONS(Session(m, o), "needs", "but the GPU has", "--max-length");
   CHECK(cuda_allocator().stats().snapshot().total_current == before);
 }
