@@ -11,4 +11,5 @@ void add_run_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
+void add_chat_command(CLI::App& app);
 }

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   mambascope::cli::add_bench_command(app);
   mambascope::cli::add_compare_command(app);
   mambascope::cli::add_tokenize_command(app);
+  mambascope::cli::add_chat_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
