@@ -110,11 +110,13 @@ void draw_image_with_grid(ChatPanelState& s, GuiContext& ctx, float width) {
     const float y = a.y + (b.y - a.y) * static_cast<float>(j) / static_cast<float>(ny);
     dl->AddLine({a.x, y}, {b.x, y}, j % l.grid == 0 ? tile : patch, j % l.grid == 0 ? S(ctx, 1.5f) : 1.f);
   }
+  ImGui::PushTextWrapPos(0);
   ImGui::TextDisabled("%d x %d px; %s", t.width, t.height,
                       l.square ? (std::to_string(l.grid) + " x " + std::to_string(l.grid) + " patches (resized to a square)").c_str()
                                : (std::to_string(l.cols) + " x " + std::to_string(l.rows) + " tiles of " + std::to_string(l.grid) + " x " +
                                   std::to_string(l.grid) + " patches" + (l.cols * l.rows > 1 ? " + thumbnail" : ""))
                                      .c_str());
+  ImGui::PopTextWrapPos();
 }
 
 void draw_sidebar(ChatPanelState& s, GuiContext& ctx) {

@@ -142,10 +142,15 @@ ChatAnswer Chat::ask(const std::string& user_text, const PieceFn& on_piece, cons
     a.text += piece;
     if (on_piece) on_piece(piece);
   };
-  int32_t tok = session_->sample_last(opt.sampling);
-  st.first_token_ms = ms_since(t0);
   const auto td = Clock::now();
-  for (;;) {
+  int32_t tok = -1;
+  if (stop && stop->load()) {
+    st.stop_reason = "stopped";  // before the first token (a Stop during the prefill): an empty answer
+  } else {
+    tok = session_->sample_last(opt.sampling);
+    st.first_token_ms = ms_since(t0);
+  }
+  while (tok >= 0) {
     if (std::find(p.stop_ids.begin(), p.stop_ids.end(), tok) != p.stop_ids.end()) {
       st.stop_reason = "stop token";
       break;

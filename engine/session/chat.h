@@ -73,7 +73,8 @@ class Chat {
 
   using PieceFn = std::function<void(const std::string&)>;
   // Answers `user_text` as the next turn; `on_piece` gets the text as it is decoded (the pieces concatenate
-  // to the answer). `stop`, when set by another thread (Ctrl-C, a Stop button), ends it after the current token.
+  // to the answer). `stop`, when set by another thread (Ctrl-C, a Stop button), ends it after the current token;
+  // set before the first token is sampled, the answer is empty.
   ChatAnswer ask(const std::string& user_text, const PieceFn& on_piece = {}, const std::atomic<bool>* stop = nullptr,
                  const AskOptions& options = {});
 

@@ -61,19 +61,17 @@ TEST_CASE("a fixed seed gives the same tokens every time", "[chat]") {
   }
 }
 
-TEST_CASE("incremental multi-turn prefill equals a full re-prefill", "[chat]") {
+TEST_CASE("multi-turn answers are the same with and without prefix reuse", "[chat]") {
   for (const char* name : kTinyPresets) {
     INFO(name);
     Chat inc(tiny(name), 512), full(tiny(name), 512);
     full.set_reuse_prefix(false);
     for (Chat* c : {&inc, &full}) c->set_image(test::asset("assets/images/shapes.jpg"));
     const char* questions[] = {"What shapes are there?", "And which colour is the largest one?", "Count them."};
-    int64_t reused = 0;
     for (const char* q : questions) {
       // A few tokens: short answers re-tokenize to themselves more often, so the prefix path is taken.
       const ChatAnswer a = inc.ask(q, {}, nullptr, greedy(3));
       const ChatAnswer b = full.ask(q, {}, nullptr, greedy(3));
-      reused += a.stats.reused_tokens;
       CHECK(b.stats.reused_tokens == 0);
       CHECK(a.stats.prompt_tokens == b.stats.prompt_tokens);
       CHECK(a.stats.reused_tokens + a.stats.prefill_tokens == a.stats.prompt_tokens);
@@ -81,7 +79,32 @@ TEST_CASE("incremental multi-turn prefill equals a full re-prefill", "[chat]") {
       CHECK(test::rel_l2(inc.prefill_logits(), full.prefill_logits()) < 1e-4);
       CHECK(a.tokens == b.tokens);
     }
-    CHECK(reused > 0);  // the incremental path was exercised
+    // Random weights answer gibberish that rarely re-tokenizes to itself, so reuse is exercised by the next test.
+  }
+}
+
+TEST_CASE("a follow-up question prefills only what the conversation adds", "[chat]") {
+  // An empty first answer (stopped before its first token) re-renders exactly as the session holds it, so the
+  // second prompt extends the first: InternLM2's template puts nothing between "assistant\n" and the next
+  // "<|im_start|>". (ML-Mamba's renders an empty answer as " ", which re-tokenizes differently.)
+  for (const char* name : {"tiny-mmmamba-linear", "tiny-mmmamba-hybrid", "tiny-transformer"}) {
+    INFO(name);
+    Chat inc(tiny(name), 512), full(tiny(name), 512);
+    full.set_reuse_prefix(false);
+    for (Chat* c : {&inc, &full}) c->set_image(test::asset("assets/images/shapes.jpg"));
+    std::atomic<bool> stopped{true};
+    const ChatAnswer first = inc.ask("What shapes are there?", {}, &stopped, greedy(4));
+    full.ask("What shapes are there?", {}, &stopped, greedy(4));
+    REQUIRE(first.text.empty());
+    const ChatAnswer a = inc.ask("Which colour is the largest one?", {}, nullptr, greedy(6));
+    const ChatAnswer b = full.ask("Which colour is the largest one?", {}, nullptr, greedy(6));
+    CHECK(a.stats.reused_tokens == first.stats.prompt_tokens);
+    CHECK(a.stats.prefill_tokens == a.stats.prompt_tokens - first.stats.prompt_tokens);
+    CHECK(b.stats.prefill_tokens == b.stats.prompt_tokens);
+    // f32 on the CPU; the same tokens through the chunked scan / attention in two splits: ~1e-6 relative.
+    CHECK(test::rel_l2(inc.prefill_logits(), full.prefill_logits()) < 1e-4);
+    CHECK(a.tokens == b.tokens);
+    CHECK(inc.held_tokens() == full.held_tokens());
   }
 }
 
@@ -97,11 +120,12 @@ TEST_CASE("the image embeddings are spliced into the prompt", "[chat]") {
     chat.ask("What is this?", {}, nullptr, greedy(1));
     const std::vector<float> stripes = chat.prefill_logits();
     REQUIRE(circles.size() == stripes.size());
-    // Same prompt ids, different image rows: the logits move far beyond f32 noise.
-    CHECK(test::rel_l2(stripes, circles) > 1e-3);
     chat.set_image(test::asset("assets/images/circles.png"));
     chat.ask("What is this?", {}, nullptr, greedy(1));
-    CHECK(test::rel_l2(chat.prefill_logits(), circles) < 1e-5);
+    // The same image again gives the same logits (the same arithmetic in the same order: bit-identical);
+    // another image moves them (tiny random models: by ~5e-4 relative for ML-Mamba, more for the others).
+    CHECK(test::rel_l2(chat.prefill_logits(), circles) < 1e-7);
+    CHECK(test::rel_l2(stripes, circles) > 1e-4);
   }
 }
 
@@ -123,11 +147,13 @@ TEST_CASE("the stop flag ends the answer within one token", "[chat]") {
     CHECK(a.stats.stop_reason == "stop token");  // the model ended first: acceptable, but say so
   }
   CHECK(a.stats.generated_tokens <= 8);  // one token after the flag, plus UTF-8 pieces held back before it
-  // Stopped before it starts: exactly one token (the first, sampled from the prefill).
+  // Stopped before the first token: an empty answer.
   Chat again(tiny("tiny-mmmamba-linear"), 512);
   std::atomic<bool> set{true};
   const ChatAnswer b = again.ask("Tell me a long story.", {}, &set, o);
-  CHECK(b.stats.generated_tokens <= 1);
+  CHECK(b.stats.generated_tokens == 0);
+  CHECK(b.text.empty());
+  CHECK(b.stats.stop_reason == "stopped");
 }
 
 TEST_CASE("chat errors name the problem and the fix", "[chat]") {
@@ -172,5 +198,6 @@ TEST_CASE("models resolve from directories and the assets folder with their toke
   const ResolvedModel hv = tiny("tiny-transformer");
   CHECK(hv.tokenizer->token_id("<IMG_CONTEXT>").has_value());
   CHECK(hv.tokenizer->token_id("<|im_end|>").has_value());
-  for (const std::string& p : preset_names()) CHECK(std::count(available_models().begin(), available_models().end(), p) == 1);
+  const std::vector<std::string> offered = available_models();
+  for (const std::string& p : preset_names()) CHECK(std::count(offered.begin(), offered.end(), p) == 1);
 }
