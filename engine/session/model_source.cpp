@@ -90,7 +90,7 @@ ResolvedModel resolve_model(const ModelRequest& r, bool need_tokenizer) {
                 "pass --tokenizer FILE (" + std::string(config.family == ModelFamily::MLMamba ? "GPT-NeoX-20B's tokenizer.json" : "InternLM2's tokenizer.model") +
                     "), or use a tiny-* preset, which brings its own");
   }
-  if (!tokenizer_path.empty()) out.tokenizer = load_tokenizer(tokenizer_path);
+  if (!tokenizer_path.empty() && (need_tokenizer || !r.tokenizer.empty())) out.tokenizer = load_tokenizer(tokenizer_path);
 
   if (weights_dir.empty()) {
     out.model = make_model(config, WeightStore::random(config, r.seed, r.device, r.dtype));

@@ -33,7 +33,7 @@ struct ModelRequest {
 
 struct ResolvedModel {
   std::shared_ptr<const Model> model;
-  std::shared_ptr<const Tokenizer> tokenizer;  // null when `need_tokenizer` was false and none was found
+  std::shared_ptr<const Tokenizer> tokenizer;  // loaded when `need_tokenizer` or a tokenizer was asked for
   ChatFormat format = ChatFormat::MlMamba;     // from the model's family
   std::string weights_from;                    // "generated (seed 0)" or the checkpoint directory
   std::string warning;                         // one line for the user, or empty
