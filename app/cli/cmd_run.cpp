@@ -7,6 +7,7 @@
 #include "engine/bench/run_model.h"
 #include "engine/core/cuda.h"
 #include "engine/core/error.h"
+#include "engine/session/model_source.h"
 
 namespace mambascope::cli {
 
@@ -20,7 +21,7 @@ void add_run_command(CLI::App& app) {
   };
   auto o = std::make_shared<Opt>();
   CLI::App* cmd = app.add_subcommand("run", "Prefill L tokens and decode N at any size: timings and memory by category");
-  cmd->add_option("--model", o->model, "Preset (ml-mamba, mmmamba-linear, mmmamba-hybrid, transformer, tiny-*) or a model directory")->required();
+  cmd->add_option("--model", o->model, "Preset (ml-mamba, mmmamba-linear, mmmamba-hybrid, transformer, tiny-*), a checkpoint under assets/models/, or a model directory")->required();
   cmd->add_option("--weights", o->weights, "Checkpoint directory for a preset (default: generated weights)");
   cmd->add_option("--length", o->length, "Prompt tokens, e.g. 4k or 103424");
   cmd->add_option("--decode", o->decode, "Tokens to generate");
@@ -37,13 +38,13 @@ void add_run_command(CLI::App& app) {
                                                                : throw Error("unknown device '" + o->device + "'", "run", "--device", "use cuda or cpu");
     if (dev == Device::Cuda) require_cuda("run");
     const DType dt = o->dtype.empty() ? (dev == Device::Cuda ? DType::BF16 : DType::F32) : parse_dtype(o->dtype, "--dtype");
-    std::shared_ptr<const Model> m;
-    if (!o->weights.empty()) {
-      ModelConfig c = is_preset(o->model) ? preset_config(o->model) : load_model_config(o->model + "/config.json");
-      m = make_model(c, WeightStore::load(c, Checkpoint::open(o->weights), dev, dt));
-    } else {
-      m = load_model(o->model, dev, dt, is_preset(o->model) ? static_cast<int64_t>(o->seed) : -1);
-    }
+    ModelRequest req;  // a preset (generated weights), an assets/models/ name, or a directory; --weights overrides
+    req.model = o->model;
+    req.weights = o->weights;
+    req.device = dev;
+    req.dtype = dt;
+    req.seed = o->seed;
+    const std::shared_ptr<const Model> m = resolve_model(req, /*need_tokenizer=*/false).model;
     RunOptions ro;
     ro.length = parse_length(o->length, "--length");
     ro.decode = o->decode;

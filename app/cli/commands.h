@@ -13,4 +13,5 @@ void add_compare_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_profile_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_chat_command(CLI::App& app);
 }

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   mambascope::cli::add_tokenize_command(app);
   mambascope::cli::add_profile_command(app);
   mambascope::cli::add_eval_command(app);
+  mambascope::cli::add_chat_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

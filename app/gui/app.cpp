@@ -94,6 +94,7 @@ std::optional<Panel> parse_panel(const std::string& name) {
   if (name == "scan") return Panel::Scan;
   if (name == "timeline") return Panel::Timeline;
   if (name == "models") return Panel::Models;
+  if (name == "chat") return Panel::Chat;
   return std::nullopt;
 }
 
@@ -101,7 +102,9 @@ void open_paths(AppState& app, const std::vector<std::string>& paths) {
   std::vector<std::string> profiles;
   for (const std::string& p : paths) {
     const std::string ext = lower_extension(p);
-    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".gif") {
+    if ((ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".gif") && app.panel == Panel::Chat) {
+      set_chat_image(app.chat, p);
+    } else if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".gif") {
       load_scan_image_async(app.scan, p);
       app.panel = Panel::Scan;
     } else if (looks_like_trace(p)) {
@@ -120,7 +123,7 @@ void open_paths(AppState& app, const std::vector<std::string>& paths) {
 
 bool app_busy(const AppState& app) {
   return profiles_busy(app.profiles) || app.scan.loading || app.timeline.loading || status_busy(app.status) ||
-         app.scan.contribution_job || app.scan.auto_contribution || models_busy(app.models);
+         app.scan.contribution_job || app.scan.auto_contribution || models_busy(app.models) || chat_busy(app.chat);
 }
 
 void draw_app(AppState& app, GuiContext& ctx) {
@@ -133,6 +136,7 @@ void draw_app(AppState& app, GuiContext& ctx) {
   poll_scan_jobs(app.scan, ctx);
   poll_models_jobs(app.models, ctx);
   poll_trace_load(app.timeline, ctx);
+  poll_chat(app.chat, ctx);
 
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(vp->WorkPos);
@@ -149,7 +153,7 @@ void draw_app(AppState& app, GuiContext& ctx) {
       Panel panel;
     };
     for (const Tab& t : {Tab{"Curves", Panel::Curves}, Tab{"Memory", Panel::Memory}, Tab{"Scan", Panel::Scan},
-                         Tab{"Timeline", Panel::Timeline}, Tab{"Models", Panel::Models}}) {
+                         Tab{"Timeline", Panel::Timeline}, Tab{"Models", Panel::Models}, Tab{"Chat", Panel::Chat}}) {
       const ImGuiTabItemFlags f = app.select_panel && app.panel == t.panel ? ImGuiTabItemFlags_SetSelected : 0;
       if (!ImGui::BeginTabItem(t.name, nullptr, f)) continue;
       if (!app.select_panel) app.panel = t.panel;
@@ -160,6 +164,7 @@ void draw_app(AppState& app, GuiContext& ctx) {
         case Panel::Scan: draw_scan_panel(app.scan, ctx); break;
         case Panel::Timeline: draw_timeline_panel(app.timeline, ctx); break;
         case Panel::Models: draw_models_panel(app.models, ctx); break;
+        case Panel::Chat: draw_chat_panel(app.chat, ctx); break;
       }
       ImGui::EndChild();
       ImGui::EndTabItem();
@@ -174,6 +179,7 @@ void draw_app(AppState& app, GuiContext& ctx) {
 
 void release_app(AppState& app) {
   release_scan_state(app.scan);
+  release_chat_state(app.chat);
   app.timeline.loading.reset();
   app.profiles.loading.clear();
   app.status.query.reset();

@@ -7,6 +7,7 @@
 
 #include "app/gui/file_dialog.h"
 #include "app/gui/gui_context.h"
+#include "app/gui/panel_chat.h"
 #include "app/gui/panel_curves.h"
 #include "app/gui/panel_memory.h"
 #include "app/gui/panel_models.h"
@@ -17,8 +18,8 @@
 
 namespace mambascope::gui {
 
-enum class Panel { Curves, Memory, Scan, Timeline, Models };
-std::optional<Panel> parse_panel(const std::string& name);  // "curves", "memory", "scan", "timeline", "models"
+enum class Panel { Curves, Memory, Scan, Timeline, Models, Chat };
+std::optional<Panel> parse_panel(const std::string& name);  // "curves", "memory", "scan", "timeline", "models", "chat"
 
 struct AppState {
   Panel panel = Panel::Curves;
@@ -29,13 +30,14 @@ struct AppState {
   ScanState scan;
   TimelineState timeline;
   ModelsState models;
+  ChatPanelState chat;
   StatusState status;
   SaveDialogState screenshot_dialog;
   bool show_help = false;
   bool quit = false;
 };
 
-// Opens files by kind: images go to the Scan panel, Chrome traces to the Timeline, other JSON as profiles.
+// Opens files by kind: images go to the Scan panel (to the Chat panel while it shows), Chrome traces to the Timeline, other JSON as profiles.
 void open_paths(AppState& app, const std::vector<std::string>& paths);
 // True while files load or the device is being queried (screenshots wait for it).
 bool app_busy(const AppState& app);

@@ -35,6 +35,7 @@ struct Options {
   std::string trace, image;
   std::string size = "1600x1000";
   std::string scan_set;
+  std::string chat_prompt;
   float scan_fraction = 0.4f;
   std::string model;
   int patch = -1;
@@ -127,16 +128,17 @@ void process_captures(GuiContext& ctx, GLFWwindow* window) {
 
 int main(int argc, char** argv) {
   Options opt;
-  CLI::App cli{"mambascope-gui: curves, memory, scan paths and kernel timelines of mambascope runs"};
+  CLI::App cli{"mambascope-gui: curves, memory, scan paths, kernel timelines and chat of mambascope runs"};
   cli.add_option("files", opt.files, "profiles, traces or images to open (by content and extension)");
   cli.add_option("--screenshot", opt.screenshot, "render a panel in a hidden window, write this PNG and exit");
-  cli.add_option("--panel", opt.panel, "panel to show: curves, memory, scan, timeline, models")
-      ->check(CLI::IsMember({"curves", "memory", "scan", "timeline", "models"}));
-  cli.add_option("--model", opt.model, "Models panel: the model shown (a preset name or a checkpoint directory)");
+  cli.add_option("--panel", opt.panel, "panel to show: curves, memory, scan, timeline, models, chat")
+      ->check(CLI::IsMember({"curves", "memory", "scan", "timeline", "models", "chat"}));
+  cli.add_option("--model", opt.model, "Models and Chat panels: the model (a preset, a checkpoint under assets/models/, or a directory)");
   cli.add_option("--patch", opt.patch, "Scan panel's --screenshot: the output patch whose contribution map is drawn (default the centre)");
   cli.add_option("--profile", opt.profiles, "profile JSON to open (repeatable)");
   cli.add_option("--trace", opt.trace, "kernel trace (Chrome trace JSON) for the Timeline panel");
-  cli.add_option("--image", opt.image, "image for the Scan panel");
+  cli.add_option("--image", opt.image, "image for the Scan panel (the Chat panel's with --panel chat)");
+  cli.add_option("--prompt", opt.chat_prompt, "Chat panel: ask this once the image is loaded (with --screenshot: the answer is in the frame)");
   cli.add_option("--size", opt.size, "window size WxH (default 1600x1000)");
   cli.add_option("--scan-set", opt.scan_set, "Scan panel's orders: cross, bidirectional, row, col, ... (default cross)");
   cli.add_option("--scan-step", opt.scan_fraction, "Scan panel's step as a fraction of the path for --screenshot (default 0.4)")
@@ -200,6 +202,9 @@ int main(int argc, char** argv) {
   to_open.insert(to_open.end(), opt.profiles.begin(), opt.profiles.end());
   if (!opt.trace.empty()) to_open.push_back(opt.trace);
   if (!opt.image.empty()) to_open.push_back(opt.image);
+  if (cli.count("--panel")) app.panel = *parse_panel(opt.panel);  // images go to the panel asked for
+  if (!opt.model.empty()) app.chat.model = opt.model;
+  if (!opt.chat_prompt.empty()) send_chat_prompt(app.chat, opt.chat_prompt);
   if (!to_open.empty()) open_paths(app, to_open);
   if (!opt.scan_set.empty() && !select_scan_set(app.scan, opt.scan_set)) {
     std::fprintf(stderr, "mambascope-gui: --scan-set %s: not a scan set the Scan panel offers (cross, bidirectional, row, "

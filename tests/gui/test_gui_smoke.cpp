@@ -152,6 +152,23 @@ TEST_CASE("the models panel draws the layer strip of a hybrid model", "[gui][smo
   CHECK(count_color(img, strip_color(StripKind::Mamba), 3) > 1000);      // 24 Mamba-2 layers
 }
 
+TEST_CASE("the chat panel streams an answer about the image into the frame", "[gui][smoke]") {
+  SKIP_WITHOUT_XVFB();
+  test::TempDir dir("gui-chat");
+  const std::string png = dir.file("chat.png");
+  std::string out;
+  const int rc = run_gui("--screenshot " + png + " --panel chat --size 1280x800 --model tiny-mmmamba-hybrid --image " +
+                             fixture("image-fixture.png") + " --prompt 'How many circles are there?'",
+                         out);
+  INFO(out);
+  REQUIRE(rc == 0);
+  CHECK(out.find("mambascope-gui: ") == std::string::npos);  // no error notice (a failed answer would print one)
+  const RgbaImage img = load_image_rgba(png);
+  CHECK(luminance(img).stddev > 12);
+  // The tile grid over the image: HoVLE's tile lines in amber (ABGR 0xFF50D2FF, blended over the image).
+  CHECK(count_color(img, 0xFF50D2FFu, 40) > 200);
+}
+
 TEST_CASE("the timeline panel draws the fixture trace", "[gui][smoke]") {
   SKIP_WITHOUT_XVFB();
   const RgbaImage img = screenshot("timeline", "--trace " + fixture("trace-fixture.json"));
