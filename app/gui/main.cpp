@@ -216,11 +216,13 @@ int main(int argc, char** argv) {
     app.models.choices.push_back({opt.model + " (checkpoint)", opt.model, false});
     app.models.choice = static_cast<int>(app.models.choices.size()) - 1;
   }
-  // A Scan screenshot with an image draws the contribution map of --patch (computed once the image is in).
-  app.scan.output_token = opt.patch;
-  app.scan.auto_contribution = screenshot && !opt.image.empty() && ctx.services.contribution != nullptr;
   // Without --panel the files opened choose it (an image shows the Scan panel); a screenshot shows --panel.
   if (screenshot || cli.count("--panel")) app.panel = *parse_panel(opt.panel);
+  // A Scan screenshot with an image draws the contribution map of --patch (computed once the image is in).
+  // Only the Scan panel starts that job, so any other panel's screenshot would wait for it forever.
+  app.scan.output_token = opt.patch;
+  app.scan.auto_contribution =
+      screenshot && app.panel == Panel::Scan && !opt.image.empty() && ctx.services.contribution != nullptr;
   app.select_panel = true;
 
   // Screenshot mode: frames until every load is done, a few more for the layout to settle, then capture.
