@@ -1,6 +1,6 @@
 // `mambascope eval --model M --data DIR [--limit N] [--device cpu|cuda] [--json]`: image question answering
 // accuracy of a trained model run by our engine, and its agreement with the PyTorch model of the same weights
-// (engine/eval). M is a model directory, or a name found under assets/models/.
+// (engine/eval). M is a model directory, or a name found under assets/models/ (engine/session/model_source.h).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -10,23 +10,10 @@
 #include "engine/core/cuda.h"
 #include "engine/core/error.h"
 #include "engine/eval/eval.h"
+#include "engine/session/model_source.h"
 
 namespace mambascope::cli {
 namespace fs = std::filesystem;
-
-namespace {
-
-// A directory as given, else assets/models/<name> under the working directory or the source tree.
-std::string resolve_model_dir(const std::string& m) {
-  if (fs::is_directory(m)) return m;
-  for (const fs::path& base : {fs::path("assets/models"), fs::path(MAMBASCOPE_SOURCE_DIR) / "assets/models"})
-    if (fs::is_directory(base / m)) return (base / m).string();
-  throw Error("no model directory '" + m + "' (nor assets/models/" + m + ")", "--model", m,
-              "pass a directory with config.json, model.safetensors and the tokenizer, or a trained model's name "
-              "(tiny-transformer, tiny-mmmamba-linear, tiny-mmmamba-hybrid)");
-}
-
-}  // namespace
 
 void add_eval_command(CLI::App& app) {
   struct Opt {
@@ -50,7 +37,11 @@ void add_eval_command(CLI::App& app) {
                                              : throw Error("unknown device '" + o->device + "'", "eval", "--device", "use cuda or cpu");
     if (dev == Device::Cuda) require_cuda("eval");
     const DType dt = dev == Device::Cuda ? DType::BF16 : DType::F32;
-    const std::string dir = resolve_model_dir(o->model);
+    const std::string dir = checkpoint_dir(o->model);  // "" for a preset: nothing trained to evaluate
+    if (dir.empty())
+      throw Error("'" + o->model + "' is a preset with no trained checkpoint under " + assets_dir() + "/models", "--model", o->model,
+                  "pass a directory with config.json, model.safetensors and the tokenizer, or a trained model's name "
+                  "(tiny-transformer, tiny-mmmamba-linear)");
     const std::string name = fs::path(dir).lexically_normal().filename().string().empty()
                                  ? fs::path(dir).lexically_normal().parent_path().filename().string()
                                  : fs::path(dir).lexically_normal().filename().string();

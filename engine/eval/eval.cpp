@@ -9,6 +9,7 @@
 #include "engine/core/error.h"
 #include "engine/image/image.h"
 #include "engine/image/preprocess.h"
+#include "engine/session/model_source.h"
 #include "engine/session/session.h"
 #include "engine/text/chat_template.h"
 
@@ -45,12 +46,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 // Pixels in the layout Model::embed_image takes, and how many embeddings they give.
 std::pair<Tensor, int64_t> image_pixels(const ModelConfig& c, const Image& im) {
   if (c.family == ModelFamily::MLMamba) {
-    const MlMambaPixels p = preprocess_mlmamba(im, static_cast<int>(c.mlm.dino.image_size));
-    const int64_t s = c.mlm.dino.image_size, n = 3 * s * s;
-    Tensor both = Tensor::empty({2, 3, s, s}, DType::F32);
-    std::copy(p.dino.data_as<float>(), p.dino.data_as<float>() + n, both.data_as<float>());
-    std::copy(p.siglip.data_as<float>(), p.siglip.data_as<float>() + n, both.data_as<float>() + n);
-    return {both, c.mlm.image_tokens()};
+    return {stack_mlmamba_pixels(preprocess_mlmamba(im, static_cast<int>(c.mlm.dino.image_size))), c.mlm.image_tokens()};
   }
   const HoVLEPixels p = preprocess_hovle(im, static_cast<int>(c.hovle.max_tiles), static_cast<int>(c.hovle.image_size));
   return {p.pixels, p.pixels.dim(0) * c.hovle.tokens_per_tile()};
@@ -91,7 +87,7 @@ EvalResult run_eval(std::shared_ptr<const Model> model, const Tokenizer& tok, co
                     const std::vector<EvalItem>& all, const std::optional<std::vector<TorchAnswer>>& torch_answers,
                     const EvalOptions& o) {
   const ModelConfig& c = model->config();
-  const ChatFormat format = c.family == ModelFamily::MLMamba ? ChatFormat::MlMamba : ChatFormat::InternLM2;
+  const ChatFormat format = chat_format_of(c);
   const size_t n = o.limit > 0 ? std::min(all.size(), static_cast<size_t>(o.limit)) : all.size();
   if (torch_answers && torch_answers->size() < n)
     throw Error("has " + std::to_string(torch_answers->size()) + " answers for " + std::to_string(n) + " items", dir + "/torch",

@@ -52,11 +52,7 @@ const ChatImageInfo& Chat::set_image(const std::string& path) {
   info.height = im.height;
   Tensor pixels;
   if (c.family == ModelFamily::MLMamba) {
-    const int size = static_cast<int>(c.mlm.dino.image_size);
-    const MlMambaPixels px = preprocess_mlmamba(im, size);
-    std::vector<float> v = px.dino.to_f32_vector(), s = px.siglip.to_f32_vector();
-    v.insert(v.end(), s.begin(), s.end());
-    pixels = Tensor::from_f32(v, {2, 3, size, size});
+    pixels = stack_mlmamba_pixels(preprocess_mlmamba(im, static_cast<int>(c.mlm.dino.image_size)));
     info.patch_grid = static_cast<int>(c.mlm.grid());
   } else {
     const HovleConfig& h = c.hovle;

@@ -24,9 +24,9 @@ std::string tiny_tokenizer(const ModelConfig& c) {
   return (fs::path(assets_dir()) / "tokenizers" / (c.family == ModelFamily::MLMamba ? "tiny-neox" : "tiny-internlm2")).string();
 }
 
-// The checkpoint directory `model` names: itself, or <assets>/models/<model>; empty for a preset. Errors for
-// a directory without config.json and for a name that is neither.
-fs::path checkpoint_dir(const std::string& model) {
+}  // namespace
+
+std::string checkpoint_dir(const std::string& model) {
   if (model.empty()) throw Error("no model given", {}, "--model", "name a preset (tiny-ml-mamba, mmmamba-linear, ...) or a model directory");
   if (fs::is_directory(model)) {
     if (!fs::is_regular_file(fs::path(model) / "config.json"))
@@ -35,20 +35,22 @@ fs::path checkpoint_dir(const std::string& model) {
     return model;
   }
   const fs::path named = fs::path(assets_dir()) / "models" / model;
-  if (fs::is_regular_file(named / "config.json")) return named;
+  if (fs::is_regular_file(named / "config.json")) return named.string();
   if (!is_preset(model)) preset_config(model);  // throws the error that lists the presets
   return {};
 }
 
-}  // namespace
-
-ModelConfig resolve_model_config(const std::string& model) {
-  const fs::path dir = checkpoint_dir(model);
+namespace {
+// The config of `model`, whose checkpoint directory checkpoint_dir() gave as `dir`.
+ModelConfig config_of(const std::string& model, const fs::path& dir) {
   if (dir.empty()) return preset_config(model);
   ModelConfig c = load_model_config((dir / "config.json").string());
   c.name = model;
   return c;
 }
+}  // namespace
+
+ModelConfig resolve_model_config(const std::string& model) { return config_of(model, checkpoint_dir(model)); }
 
 std::string assets_dir() {
   if (const char* env = std::getenv("MAMBASCOPE_ASSETS"); env && *env) return env;
@@ -75,7 +77,7 @@ std::vector<std::string> available_models() {
 ResolvedModel resolve_model(const ModelRequest& r, bool need_tokenizer) {
   ResolvedModel out;
   const fs::path dir = checkpoint_dir(r.model);  // empty for a preset
-  const ModelConfig config = resolve_model_config(r.model);
+  const ModelConfig config = config_of(r.model, dir);
   const std::string weights_dir = !r.weights.empty() ? r.weights : dir.string();
   std::string tokenizer_path = r.tokenizer;
   if (tokenizer_path.empty() && !r.weights.empty()) tokenizer_path = tokenizer_in(r.weights);

@@ -42,6 +42,10 @@ struct ResolvedModel {
 // The chat format a model family speaks: ML-Mamba's Zephyr prompt, or InternLM2's for the HoVLE family.
 ChatFormat chat_format_of(const ModelConfig& config);
 
+// The checkpoint directory `model` names: itself, or <assets>/models/<model>; "" for a preset. Errors for a
+// directory without config.json and for a name that is neither.
+std::string checkpoint_dir(const std::string& model);
+
 // The config `model` names (a directory's, an assets checkpoint's or a preset's) without loading weights.
 ModelConfig resolve_model_config(const std::string& model);
 
