@@ -17,7 +17,7 @@ std::vector<ModelChoice> list_model_choices(const std::string& models_root) {
   for (const fs::directory_entry& e : fs::directory_iterator(models_root, ec))
     if (e.is_directory(ec) && fs::exists(e.path() / "config.json", ec)) dirs.push_back(e.path().string());
   std::sort(dirs.begin(), dirs.end());
-  for (const std::string& d : dirs) out.push_back({d + " (checkpoint)", d, false});
+  for (const std::string& d : dirs) out.push_back({fs::path(d).filename().string() + " (checkpoint)", d, false});
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include "engine/core/dtype.h"
 #include "engine/model/model_config.h"
+#include "engine/session/model_source.h"
 
 namespace mambascope::gui {
 
@@ -17,8 +18,9 @@ struct ModelChoice {
   bool preset = false; // presets load with random weights
 };
 // The presets, then every directory under `models_root` with a config.json (sorted), e.g. the trained tiny
-// checkpoints in assets/models/*/. A missing root adds nothing.
-std::vector<ModelChoice> list_model_choices(const std::string& models_root = "assets/models");
+// checkpoints in <assets>/models/*/ (the same folder `mambascope chat` and `eval` resolve names in). A
+// missing root adds nothing.
+std::vector<ModelChoice> list_model_choices(const std::string& models_root = assets_dir() + "/models");
 
 // The config of a choice (a preset's, or the directory's config.json; throws Error naming the file).
 ModelConfig choice_config(const ModelChoice& choice);

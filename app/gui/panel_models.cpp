@@ -139,8 +139,15 @@ void draw_memory_plan(ModelsState& s, GuiContext& ctx, const ModelSummary& sum) 
 
 bool select_model(ModelsState& s, const std::string& source) {
   ensure_listed(s);
+  // A name resolves as in `mambascope chat`: a trained checkpoint under <assets>/models/ before the preset.
+  std::string want = source;
+  try {
+    if (const std::string dir = checkpoint_dir(source); !dir.empty()) want = dir;
+  } catch (const std::exception&) {
+    // neither a preset nor a checkpoint: no choice matches it below
+  }
   for (size_t i = 0; i < s.choices.size(); ++i)
-    if (s.choices[i].source == source) {
+    if (s.choices[i].source == want) {
       s.choice = static_cast<int>(i);
       return true;
     }
