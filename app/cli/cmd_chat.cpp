@@ -53,16 +53,6 @@ void install_sigint() {
   sigaction(SIGINT, &sa, nullptr);
 }
 
-Device pick_device(const std::string& d) {
-  if (d.empty()) return cuda_device_count() > 0 ? Device::Cuda : Device::Cpu;
-  if (d == "cpu") return Device::Cpu;
-  if (d == "cuda") {
-    require_cuda("chat");
-    return Device::Cuda;
-  }
-  throw Error("unknown device '" + d + "'", "chat", "--device", "use cuda or cpu");
-}
-
 AskOptions ask_options(const ChatCliOptions& o) {
   AskOptions a;
   a.max_new_tokens = o.max_new_tokens;
@@ -174,7 +164,7 @@ void run_chat(const ChatCliOptions& o) {
   r.model = o.model;
   r.weights = o.weights;
   r.tokenizer = o.tokenizer;
-  r.device = pick_device(o.device);
+  r.device = pick_device(o.device, "chat");
   r.dtype = r.device == Device::Cuda ? DType::BF16 : DType::F32;
   r.seed = o.seed;
   ResolvedModel resolved = resolve_model(r);

@@ -31,11 +31,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--json", o->json, "Print the result as JSON");
   cmd->add_flag("--show", o->show, "Print every item whose answer is wrong or differs from PyTorch's");
   cmd->callback([o] {
-    const Device dev = o->device.empty() ? (cuda_device_count() > 0 ? Device::Cuda : Device::Cpu)
-                       : o->device == "cpu"  ? Device::Cpu
-                       : o->device == "cuda" ? Device::Cuda
-                                             : throw Error("unknown device '" + o->device + "'", "eval", "--device", "use cuda or cpu");
-    if (dev == Device::Cuda) require_cuda("eval");
+    const Device dev = pick_device(o->device, "eval");
     const DType dt = dev == Device::Cuda ? DType::BF16 : DType::F32;
     const std::string dir = checkpoint_dir(o->model);  // "" for a preset: nothing trained to evaluate
     if (dir.empty())

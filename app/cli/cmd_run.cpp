@@ -32,11 +32,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Seed of the generated weights");
   cmd->add_flag("--no-graphs", o->no_graphs, "Decode without CUDA graphs");
   cmd->callback([o] {
-    const Device dev = o->device.empty() ? (cuda_device_count() > 0 ? Device::Cuda : Device::Cpu)
-                                         : o->device == "cpu" ? Device::Cpu
-                                         : o->device == "cuda" ? Device::Cuda
-                                                               : throw Error("unknown device '" + o->device + "'", "run", "--device", "use cuda or cpu");
-    if (dev == Device::Cuda) require_cuda("run");
+    const Device dev = pick_device(o->device, "run");
     const DType dt = o->dtype.empty() ? (dev == Device::Cuda ? DType::BF16 : DType::F32) : parse_dtype(o->dtype, "--dtype");
     ModelRequest req;  // a preset (generated weights), an assets/models/ name, or a directory; --weights overrides
     req.model = o->model;
