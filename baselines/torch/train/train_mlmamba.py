@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Trains the tiny ML-Mamba of issue 10 on the synthetic shapes data (data.py, scenes rendered by train.py's
+`render`) and exports engine checkpoint directories, one per connector scan:
+
+  tiny-ml-mamba-bsm   scan "bidirectional" (row, row_rev: the released BSM connector)
+  tiny-ml-mamba-csm   scan "cross"         (row, row_rev, col, col_rev: CSM)
+
+Model (mlmamba_torch.make_config): DINOv2-like + SigLIP-like ViTs (64 px, patch 8 -> 8x8 = 64 image tokens,
+width 128, 2 heads, 2 blocks run), Linear + GELU to 128, 2 Mamba-2 scan connector layers, projector MLP, Mamba-2 LM
+(6 layers, width 128, 4 heads of 64, d_state 64, tied head over 3072 ids). Cross-entropy on the answer tokens
+only (logits computed only there), AdamW, warmup then cosine over each variant's wall-clock budget, bf16 autocast
+on CUDA.
+
+    python3 baselines/torch/train/train_mlmamba.py --out OUT --scenes 16000 --budget-s 240 --batch 256
+
+OUT/log.jsonl records steps, losses and held-out accuracy (assets/eval/shapes); OUT/models/<name>/ holds
+config.json, model.safetensors (bf16) and the tokenizer (tokenizer.model + tokenizer_config.json +
+added_tokens.json).
+"""
+import argparse
+import math
+import multiprocessing as mp
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import data  # noqa: E402
+import mlmamba_torch as M  # noqa: E402
+from train import Logger, render, IMAGE  # noqa: E402  (scene rendering: PIL bicubic resize to 64x64)
+
+ROOT = M.ROOT
+NAMES = {"bidirectional": "tiny-ml-mamba-bsm", "cross": "tiny-ml-mamba-csm"}
+
+
+def build_train(n_scenes, tok, procs):
+    t0 = time.time()
+    seeds = list(range(data.TRAIN_SEED0, data.TRAIN_SEED0 + n_scenes))
+    if procs > 1:
+        with mp.Pool(procs) as pool:
+            out = pool.map(render, seeds, chunksize=64)
+    else:
+        out = [render(s) for s in seeds]
+    u8 = torch.from_numpy(np.stack([o[0] for o in out]))  # [scenes, S, S, 3]
+    seqs = []
+    for i, (_, qa) in enumerate(out):
+        for q, a in qa:
+            seqs.append((i, M.prompt_ids(tok, q), M.answer_ids(tok, a)))
+    T = max(len(p) + len(a) for _, p, a in seqs)
+    A = max(len(a) for _, _, a in seqs)
+    ids = torch.zeros(len(seqs), T, dtype=torch.long)
+    pos = torch.zeros(len(seqs), A, dtype=torch.long)       # text position whose logits predict answer token j
+    lab = torch.full((len(seqs), A), -100, dtype=torch.long)
+    img = torch.zeros(len(seqs), dtype=torch.long)
+    for j, (i, p, a) in enumerate(seqs):
+        full = p + a
+        ids[j, :len(full)] = torch.tensor(full)
+        pos[j, :len(a)] = torch.arange(len(p) - 1, len(full) - 1)
+        lab[j, :len(a)] = torch.tensor(a)
+        img[j] = i
+    print(f"data: {n_scenes} scenes, {len(seqs)} questions, text length <= {T}, answers <= {A} tokens, "
+          f"{time.time() - t0:.1f} s", flush=True)
+    return {"ids": ids, "pos": pos, "lab": lab, "img": img, "u8": u8}
+
+
+def accuracy(model, ev, tok, dev):
+    ans = M.greedy(model, ev, tok, dev)
+    texts = [tok.decode(a).strip() for a in ans]
+    return sum(t == it["answer"] for t, it in zip(texts, ev)) / len(ev)
+
+
+def train_variant(scan, D, ev, tok, a, dev, log):
+    name = NAMES[scan]
+    cfg = M.make_config(scan, n_layer=a.layers)
+    model = M.MLMamba(cfg, seed=0).to(dev)
+    n_par = sum(p.numel() for p in model.parameters())
+    log(phase=name, step=0, t=0.0, params=n_par, scan=scan)
+    params = list(model.parameters())
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=a.lr, betas=(0.9, 0.98))
+    gen = torch.Generator().manual_seed(sum(name.encode()))
+    n = D["ids"].shape[0]
+    d = model.d
+    n_img = model.n_img
+    t0 = time.time()
+    step, since, last_log, last_eval = 0, 0, t0, t0
+    loss_sum = torch.zeros((), device=dev)
+    perm, at = torch.randperm(n, generator=gen), 0
+    while True:
+        frac = (time.time() - t0) / a.budget_s
+        if frac >= 1:
+            break
+        for g in opt.param_groups:
+            g["lr"] = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+        if at + a.batch > n:
+            perm, at = torch.randperm(n, generator=gen), 0
+        idx = perm[at:at + a.batch].to(dev)
+        at += a.batch
+        ids, pos, lab = D["ids"][idx], D["pos"][idx], D["lab"][idx]
+        pix = M.normalize(D["u8"][D["img"][idx]])
+        with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
+            h = model.hidden(ids, pix)[:, n_img:]
+            sel = torch.gather(h, 1, pos[..., None].expand(-1, -1, d))  # only the answer positions
+            logits = model.head(sel)
+        loss = F.cross_entropy(logits.flatten(0, 1).float(), lab.flatten(), ignore_index=-100)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        since += 1
+        loss_sum += loss.detach()
+        now = time.time()
+        if now - last_log > a.log_every_s or step == 1:  # the only host syncs: one per log line (mean loss since the last)
+            log(phase=name, step=step, t=round(now - t0, 1), loss=float(loss_sum.item() / since), lr=opt.param_groups[0]["lr"])
+            loss_sum.zero_()
+            since, last_log = 0, now
+        if a.eval_every_s and now - last_eval > a.eval_every_s:
+            log(phase=name, step=step, t=round(now - t0, 1), eval_acc=accuracy(model, ev, tok, dev))
+            last_eval = time.time()
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    wall = time.time() - t0
+    acc = accuracy(model, ev, tok, dev)
+    log(phase=name, step=step, t=round(wall, 1), eval_acc=acc, steps_per_s=round(step / wall, 3), final=True)
+    out = os.path.join(a.out, "models", name)
+    M.export(model, out)
+    print(f"exported {out}", flush=True)
+    return acc
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--scenes", type=int, default=16000)
+    ap.add_argument("--budget-s", type=float, default=240, help="wall-clock seconds of training per variant")
+    ap.add_argument("--scans", default="bidirectional,cross")
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--layers", type=int, default=6, help="Mamba-2 LM layers")
+    ap.add_argument("--eval-limit", type=int, default=None)
+    ap.add_argument("--eval-every-s", type=float, default=None, help="held-out accuracy this often (default budget/3)")
+    ap.add_argument("--log-every-s", type=float, default=5)
+    ap.add_argument("--procs", type=int, default=min(8, os.cpu_count() or 1))
+    a = ap.parse_args()
+    if a.eval_every_s is None:
+        a.eval_every_s = a.budget_s / 3
+    os.makedirs(a.out, exist_ok=True)
+    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    torch.manual_seed(0)
+    if dev.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+    assert M.make_config()["vision"]["dino"]["image_size"] == IMAGE, "train.render resizes to the model's image size"
+    log = Logger(os.path.join(a.out, "log.jsonl"))
+    t_all = time.time()
+    tok_dir = os.path.join(a.out, "tokenizer-mlmamba")
+    M.write_tokenizer(tok_dir)
+    tok = M.Tokenizer(tok_dir)
+    D = build_train(a.scenes, tok, a.procs)
+    for k in D:
+        D[k] = D[k].to(dev)
+    ev = M.load_eval(os.path.join(ROOT, "assets", "eval", "shapes"), tok, IMAGE, a.eval_limit)
+    for scan in a.scans.split(","):
+        train_variant(scan, D, ev, tok, a, dev, log)
+    log(phase="all-mlmamba", t=round(time.time() - t_all, 1))
+
+
+if __name__ == "__main__":
+    main()
