@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include "tests/support.h"
 
 #include <array>
@@ -79,5 +80,12 @@ int run_cli(const std::string& args, std::string& output) {
 }
 
 bool have_cuda_device() { return cuda_device_count() > 0; }
+
+bool sanitizer_shapes() {
+  const char* v = std::getenv("MAMBASCOPE_SANITIZER_SHAPES");
+  return v != nullptr && *v != '\0' && std::string(v) != "0";
+}
+
+int64_t len_or(int64_t full, int64_t small) { return sanitizer_shapes() ? small : full; }
 
 }  // namespace mambascope::test

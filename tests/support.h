@@ -38,6 +38,13 @@ std::string read_bytes(const std::string& path);
 // Runs the CLI binary with `args`; returns its exit code and puts stdout+stderr in `output`.
 int run_cli(const std::string& args, std::string& output);
 
+// Under compute-sanitizer (racecheck tracks every shared-memory access: hundreds of times slower) the GPU tests
+// run shorter sequences at the same dims: the same kernel instantiations, still several chunks / tiles and
+// ragged tails. scripts/gpu-check sets MAMBASCOPE_SANITIZER_SHAPES=1 for its sanitizer runs.
+bool sanitizer_shapes();
+// `full` in a normal run, `small` under sanitizer_shapes().
+int64_t len_or(int64_t full, int64_t small);
+
 // True when a CUDA device is usable. GPU tests REQUIRE it so that they fail loudly where one is expected.
 bool have_cuda_device();
 

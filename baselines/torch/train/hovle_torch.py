@@ -119,7 +119,7 @@ def pixels_of(image, size):
 
 # ------------------------------------------------------------------ config
 
-def make_config(pattern, hidden=128, heads=2, kv_heads=1, inter=512, emb_layers=2, image_size=64, patch=8,
+def make_config(pattern, hidden=128, heads=2, kv_heads=1, inter=512, emb_layers=2, image_size=128, patch=16,
                 vocab=3072, img_id=3002):
     def part(layers, pat):
         return {"num_hidden_layers": layers, "hidden_size": hidden, "num_attention_heads": heads,
@@ -316,12 +316,17 @@ class Hovle(nn.Module):
             h = torch.cat([h[:, :image_at], img, h[:, image_at + img.shape[1]:]], 1)
         return h
 
-    def forward(self, ids, pix, image_at, hidden=False):
+    def forward(self, ids, pix, image_at, hidden=False, at=None):
+        """Logits [B, T, V]; with `at` (bool [B, T]) only those positions' logits [K, V] (training needs the
+        answer positions only: the full [B, T, V] head is most of a step's memory traffic); with `hidden` also
+        the residual stream after the embedding and after every layer."""
         h = self.embed(ids, pix, image_at)
         hs = [h]
         for i in range(len(self.pattern)):
             h = self.block(i, h)
             hs.append(h)
+        if at is not None:
+            h = h[at]
         logits = F.linear(rms(h, self.W("language_model.model.norm.weight")), self.W("language_model.output.weight"))
         return (logits, hs) if hidden else logits
 

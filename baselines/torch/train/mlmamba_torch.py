@@ -43,7 +43,7 @@ SUFFIX = ["", "_b"] + [f"_o{i}" for i in range(2, 8)]  # scan order o's paramete
 
 # ------------------------------------------------------------------ config
 
-def make_config(scan="bidirectional", d=128, n_layer=6, vocab=3072, image=64, patch=8, vit_width=128, vit_heads=2,
+def make_config(scan="bidirectional", d=128, n_layer=6, vocab=3072, image=128, patch=16, vit_width=128, vit_heads=2,
                 vit_mlp=512, vit_depth=3, connector_layers=2, proj_hidden=512, d_state=64, headdim=64):
     """config.json of a tiny ML-Mamba, with the keys model_config_to_json writes (engine/model/model_config.cpp).
     ViT blocks 0..feature_block (= depth - 2, as released) run; headdim / d_state 64 and ViT head dim 64 are

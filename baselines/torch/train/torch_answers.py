@@ -17,7 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hovle_torch as H  # noqa: E402
-from train import greedy_batch, load_eval, N_IMG  # noqa: E402
+from train import greedy_batch, image_tokens, load_eval  # noqa: E402
 
 
 def checksum(ids):
@@ -43,7 +43,7 @@ def answers(model_dir, data_dir, dev, limit=None):
         net = H.Hovle(cfg)
         net.load(H.load_safetensors(os.path.join(model_dir, "model.safetensors")))
         net = net.double().to(dev)
-        items = load_eval(data_dir, tok, limit)
+        items = load_eval(data_dir, tok, limit, size=cfg["force_image_size"], n_img=image_tokens(cfg))
         for it in items:
             it["pix"] = it["pix"].double()
         out = greedy_batch(net, items, tok, dev, max_new=16)

@@ -38,8 +38,13 @@ import hovle_torch as H  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 TOK_DIR = os.path.join(ROOT, "assets", "tokenizers", "tiny-internlm2")
-IMAGE = 64
-N_IMG = (IMAGE // 8 // 2) ** 2  # image tokens per tile
+IMAGE, PATCH = 128, 16  # one 128x128 tile, 8x8 patches of 16 px -> 16 image tokens after the pixel shuffle
+N_IMG = (IMAGE // PATCH // 2) ** 2
+
+
+def image_tokens(cfg):
+    e = cfg["embedding_config"]
+    return (e["image_size"] // e["patch_size"] // 2) ** 2
 
 
 def render(seed):
@@ -63,25 +68,26 @@ def build_train(n_scenes, tok, procs):
     ids = torch.zeros(len(seqs), T, dtype=torch.long)
     labels = torch.full((len(seqs), T), -100, dtype=torch.long)
     img = torch.zeros(len(seqs), dtype=torch.long)
+    length = torch.zeros(len(seqs), dtype=torch.long)
     for j, (i, p, a) in enumerate(seqs):
         full = p + a
         ids[j, :len(full)] = torch.tensor(full)
         labels[j, len(p) - 1:len(full) - 1] = torch.tensor(a)  # position t predicts token t+1
         img[j] = i
-    pix = torch.from_numpy(imgs).permute(0, 3, 1, 2).float() / 255.0
-    pix = (pix - H.MEAN) / H.STD
+        length[j] = len(full)
+    pix = torch.from_numpy(imgs).permute(0, 3, 1, 2).contiguous()  # uint8: normalised per batch on the device
     print(f"data: {n_scenes} scenes, {len(seqs)} questions, max length {T}, {time.time() - t0:.1f} s", flush=True)
-    return {"ids": ids, "labels": labels, "img": img, "pix": pix, "image_at": at}
+    return {"ids": ids, "labels": labels, "img": img, "pix": pix, "len": length, "image_at": at}
 
 
-def load_eval(path, tok, limit=None):
+def load_eval(path, tok, limit=None, size=IMAGE, n_img=N_IMG):
     from PIL import Image
     rows = [json.loads(l) for l in open(os.path.join(path, "items.jsonl"))][:limit]
     items = []
     for r in rows:
-        ids, at = H.prompt_ids(tok, r["question"], N_IMG)
+        ids, at = H.prompt_ids(tok, r["question"], n_img)
         items.append({**r, "ids": ids, "image_at": at,
-                      "pix": H.pixels_of(Image.open(os.path.join(path, r["image"])), IMAGE)})
+                      "pix": H.pixels_of(Image.open(os.path.join(path, r["image"])), size)})
     return items
 
 
@@ -134,12 +140,17 @@ class Logger:
 
 
 def batches(D, bs, dev, gen):
+    """Shuffled batches, cut to the batch's longest sequence (padding past it changes nothing: causal)."""
     n = D["ids"].shape[0]
+    mean, std = H.MEAN.to(dev), H.STD.to(dev)
     while True:
         perm = torch.randperm(n, generator=gen)
         for i in range(0, n - bs + 1, bs):
-            idx = perm[i:i + bs].to(dev)
-            yield D["ids"][idx], D["labels"][idx], D["pix"][D["img"][idx]]
+            idx = perm[i:i + bs]
+            T = int(D["len_cpu"][idx].max())
+            idx = idx.to(dev)
+            pix = (D["pix"][D["img"][idx]].float() / 255.0 - mean) / std
+            yield D["ids"][idx, :T], D["labels"][idx, :T], pix
 
 
 def run_phase(name, model, params, loss_fn, D, budget_s, lr, log, ev, bs, dev, eval_every_s=None):
@@ -148,7 +159,7 @@ def run_phase(name, model, params, loss_fn, D, budget_s, lr, log, ev, bs, dev, e
     gen = torch.Generator().manual_seed(sum(name.encode()))
     it = batches(D, bs, dev, gen)
     t0 = time.time()
-    step, last_log, last_eval, ema = 0, t0, t0, None
+    step, last_log, last_eval = 0, t0, t0
     while True:
         frac = (time.time() - t0) / budget_s
         if frac >= 1:
@@ -163,8 +174,7 @@ def run_phase(name, model, params, loss_fn, D, budget_s, lr, log, ev, bs, dev, e
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
-        ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item() if step % 10 == 0 else ema
-        now = time.time()
+        now = time.time()  # no per-step .item(): the host runs ahead of the GPU between log lines
         if now - last_log > 2 or step == 1:
             log(phase=name, step=step, t=round(now - t0, 1), loss=float(loss.item()))
             last_log = now
@@ -179,14 +189,15 @@ def run_phase(name, model, params, loss_fn, D, budget_s, lr, log, ev, bs, dev, e
 
 def ce_loss(model, image_at):
     def f(ids, labels, pix):
-        logits = model(ids, pix, image_at)
-        return F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
+        m = labels != -100
+        logits = model(ids, pix, image_at, at=m)
+        return F.cross_entropy(logits.float(), labels[m])
     return f
 
 
 def seed_student(teacher, pattern, seed):
     """Student of `pattern`: the teacher's tensors, each 'M' layer seeded from the teacher's attention."""
-    cfg = H.make_config(pattern)
+    cfg = H.make_config(pattern, image_size=IMAGE, patch=PATCH)
     st = H.Hovle(cfg, seed=seed)
     t = {k: v.detach().cpu() for k, v in teacher.tensors().items()}
     st.load({k: v for k, v in t.items() if "attention.wqkv" not in k and "attention.wo" not in k})
@@ -235,13 +246,14 @@ def main():
     t_all = time.time()
     tok = H.Tokenizer(TOK_DIR)
     D = build_train(a.scenes, tok, a.procs)
+    D["len_cpu"] = D["len"]
     for k in ("ids", "labels", "img", "pix"):
         D[k] = D[k].to(dev)
     D["tok"] = tok
     ev = load_eval(os.path.join(ROOT, "assets", "eval", "shapes"), tok, a.eval_limit)
     at = D["image_at"]
 
-    teacher = H.Hovle(H.make_config("AAAAAA"), seed=0).to(dev)
+    teacher = H.Hovle(H.make_config("AAAAAA", image_size=IMAGE, patch=PATCH), seed=0).to(dev)
     run_phase("teacher", teacher, list(teacher.parameters()), ce_loss(teacher, at), D, a.teacher_s, 2e-3, log, ev,
               a.batch, dev, eval_every_s=a.teacher_s / 4)
     export(teacher, a.out, "tiny-transformer")
@@ -262,7 +274,7 @@ def main():
 
         def align(ids, labels, pix):
             with torch.no_grad():
-                _, hs = teacher(ids, pix, at, hidden=True)
+                _, hs = teacher(ids, pix, at, hidden=True, at=torch.zeros_like(labels, dtype=torch.bool))  # no logits needed
             loss = 0
             for i in m_layers:  # each new layer maps the teacher's input of layer i to its output
                 loss = loss + F.mse_loss(st.block(i, hs[i]).float(), hs[i + 1].float())
@@ -270,11 +282,11 @@ def main():
         run_phase(f"{kind}-stage1-align", st, mix_params, align, D, s1, 2e-3, log, ev, a.batch, dev)
 
         def distill(ids, labels, pix, tau=1.0):
-            with torch.no_grad():
-                tl = teacher(ids, pix, at)
-            sl = st(ids, pix, at)
             m = labels != -100
-            return F.kl_div(F.log_softmax(sl[m].float() / tau, -1), F.log_softmax(tl[m].float() / tau, -1),
+            with torch.no_grad():
+                tl = teacher(ids, pix, at, at=m)
+            sl = st(ids, pix, at, at=m)
+            return F.kl_div(F.log_softmax(sl.float() / tau, -1), F.log_softmax(tl.float() / tau, -1),
                             log_target=True, reduction="batchmean")
         run_phase(f"{kind}-stage2-distill", st, list(st.parameters()), distill, D, s2, 1e-3, log, ev, a.batch, dev)
         run_phase(f"{kind}-stage3-finetune", st, list(st.parameters()), ce_loss(st, at), D, s3, 5e-4, log, ev, a.batch, dev)

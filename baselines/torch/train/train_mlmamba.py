@@ -5,7 +5,7 @@
   tiny-ml-mamba-bsm   scan "bidirectional" (row, row_rev: the released BSM connector)
   tiny-ml-mamba-csm   scan "cross"         (row, row_rev, col, col_rev: CSM)
 
-Model (mlmamba_torch.make_config): DINOv2-like + SigLIP-like ViTs (64 px, patch 8 -> 8x8 = 64 image tokens,
+Model (mlmamba_torch.make_config): DINOv2-like + SigLIP-like ViTs (128 px, patch 16 -> 8x8 = 64 image tokens,
 width 128, 2 heads, 2 blocks run), Linear + GELU to 128, 2 Mamba-2 scan connector layers, projector MLP, Mamba-2 LM
 (6 layers, width 128, 4 heads of 64, d_state 64, tied head over 3072 ids). Cross-entropy on the answer tokens
 only (logits computed only there), AdamW, warmup then cosine over each variant's wall-clock budget, bf16 autocast
@@ -31,7 +31,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import mlmamba_torch as M  # noqa: E402
-from train import Logger, render, IMAGE  # noqa: E402  (scene rendering: PIL bicubic resize to 64x64)
+from train import Logger, render, IMAGE  # noqa: E402  (scene rendering: PIL bicubic resize to IMAGE x IMAGE)
 
 ROOT = M.ROOT
 NAMES = {"bidirectional": "tiny-ml-mamba-bsm", "cross": "tiny-ml-mamba-csm"}
