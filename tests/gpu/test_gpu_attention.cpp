@@ -18,23 +18,17 @@
 #include "engine/ops/attention.h"
 #include "engine/ops/cpu/attention.h"
 #include "engine/ops/fill.h"
+#include "tests/gpu/gpu_support.h"
 #include "tests/support.h"
 
 using namespace mambascope;
 
 namespace {
 
+using test::dev_random;
+using test::poison;
+
 constexpr double kTol = 1e-2;
-
-Tensor dev_random(const Shape& s, uint64_t seed, float scale) {
-  Tensor t = Tensor::empty(s, DType::BF16, Device::Cuda);
-  ops::fill_uniform(t, seed, scale);
-  return t;
-}
-
-void poison(Tensor& t) {  // 0xFFFF is a bf16 NaN
-  MS_CUDA_CHECK(cudaMemsetAsync(t.data(), 0xFF, t.storage()->bytes(), gpu_context().stream));
-}
 
 bool all_nan(const Tensor& t) {
   for (float v : t.to_f32_vector())

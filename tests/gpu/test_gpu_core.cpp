@@ -26,7 +26,7 @@ TEST_CASE("tensors round-trip between host and device and are accounted on the d
   CHECK(cuda_allocator().stats().snapshot().cur(MemCategory::KV) == before.cur(MemCategory::KV));
 }
 
-TEST_CASE("a device allocation larger than the GPU fails with a named out-of-memory error", "[gpu][core]") {
+TEST_CASE("a device allocation larger than the GPU fails with a named out-of-memory error", "[gpu][core][api-error]") {
   REQUIRE(test::have_cuda_device());
   const size_t huge = cuda_devices()[0].total_bytes * 2;
   REQUIRE_ERROR_MENTIONS(Tensor::empty({static_cast<int64_t>(huge)}, DType::U8, Device::Cuda, MemCategory::KV),

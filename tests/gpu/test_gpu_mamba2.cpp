@@ -20,11 +20,15 @@
 #include "engine/ops/mamba2.h"
 #include "tests/ops/mamba2_golden.h"
 #include "tests/ops/mamba2_test_util.h"
+#include "tests/gpu/gpu_support.h"
 #include "tests/support.h"
 
 using namespace mambascope;
 
 namespace {
+
+using test::dev_random;
+using test::poison;
 
 // bf16-representable random values as an f32 host tensor.
 Tensor bf16_values(const Shape& s, uint64_t seed, float lo = -1.f, float hi = 1.f) {
@@ -32,8 +36,6 @@ Tensor bf16_values(const Shape& s, uint64_t seed, float lo = -1.f, float hi = 1.
 }
 
 Tensor to_gpu(const Tensor& host, DType dt) { return host.to_dtype(dt).to(Device::Cuda); }
-
-void poison(Tensor& t) { MS_CUDA_CHECK(cudaMemset(t.data(), 0xFF, t.nbytes())); }  // bf16/f32 NaN
 
 Tensor gpu_empty(const Shape& s, DType dt) {
   Tensor t = Tensor::empty(s, dt, Device::Cuda);

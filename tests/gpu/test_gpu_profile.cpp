@@ -56,7 +56,7 @@ void check_records(const std::vector<KernelRecord>& recs, int layers) {
 
 }  // namespace
 
-TEST_CASE("CUPTI records the kernels of a decode step with their engine scopes", "[gpu][profile]") {
+TEST_CASE("CUPTI records the kernels of a decode step with their engine scopes", "[gpu][profile][cupti]") {
   REQUIRE(test::have_cuda_device());
   REQUIRE(CuptiCollector::available());
   const int layers = static_cast<int>(load_model("tiny-mmmamba-hybrid", Device::Cuda, DType::BF16, 0)->config().layer_pattern().size());

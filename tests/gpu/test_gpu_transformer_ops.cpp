@@ -14,19 +14,15 @@
 #include "engine/ops/norm.h"
 #include "engine/ops/rope.h"
 #include "engine/ops/sampling.h"
+#include "tests/gpu/gpu_support.h"
 #include "tests/support.h"
 
 using namespace mambascope;
 
 namespace {
 
-Tensor dev_random(const Shape& s, uint64_t seed, float scale, DType dt = DType::BF16) {
-  Tensor t = Tensor::empty(s, dt, Device::Cuda);
-  ops::fill_uniform(t, seed, scale);
-  return t;
-}
-
-void poison(Tensor& t) { MS_CUDA_CHECK(cudaMemsetAsync(t.data(), 0xFF, t.storage()->bytes(), gpu_context().stream)); }
+using test::dev_random;
+using test::poison;
 
 Tensor host(const Tensor& t) { return t.to(Device::Cpu); }
 
