@@ -193,6 +193,9 @@ __global__ void __launch_bounds__(kThreads) flash_fwd_mma_kernel(const Attention
     __syncthreads();  // this stage is refilled by the next iteration's loads
   }
   cp_async_wait<0>();
+  // A CTA whose rows see no key at all (causal, more queries than keys: n_tiles == 0) skipped the loop, so no
+  // barrier has ordered the other threads' cp.async of Q before the O rows below overwrite sQ (racecheck).
+  __syncthreads();
 
   // Normalise and store through shared memory (sQ is free: Q lives in registers) for 16-byte global stores.
 #pragma unroll

@@ -110,6 +110,7 @@ EvalResult run_eval(std::shared_ptr<const Model> model, const Tokenizer& tok, co
     res.image_s += seconds_since(t0);
     ChatOptions co;
     co.image_embeddings = n_img;
+    co.system_message = c.hovle.system_message;
     const ChatPrompt p = build_chat_prompt(tok, format, {{it.question, std::nullopt}}, co);
     std::vector<int32_t> ids = p.ids;
     for (const ImageSpan& s : p.images)  // ML-Mamba's image rows hold -1: any valid id, overwritten anyway

@@ -127,8 +127,9 @@ HovleConfig read_hovle(ConfigReader& r) {
   r.get_bool("dynamic_image_size", true);
   r.get_int("min_dynamic_patch", 1);
   r.ignore(kHfGenericKeys);
+  if (r.has("system_message")) c.system_message = r.get_string("system_message");
   r.ignore({"template", "ps_version", "select_layer", "pad2square", "use_backbone_lora", "use_llm_lora",
-            "normalize_encoder_output", "system_message"});
+            "normalize_encoder_output"});
   r.finish();
 
   if (emb_vocab != c.vocab) bad(e, "llm_vocab_size", "differs from llm_config.vocab_size (" + std::to_string(c.vocab) + ")");
@@ -281,6 +282,7 @@ std::string model_config_to_json(const ModelConfig& c) {
     j["architectures"] = {mamba ? "mmMambaChatModel" : "InternVLChatModel"};
     j["model_type"] = mamba ? "mmMamba_chat" : "internvl_chat";
     j["template"] = "internlm2-chat";
+    if (h.system_message) j["system_message"] = *h.system_message;
     j["force_image_size"] = h.image_size;
     j["downsample_ratio"] = h.downsample;
     j["dynamic_image_size"] = true;

@@ -8,6 +8,7 @@
 // config.json: the HoVLE family uses the published keys (embedding_config / llm_config with
 // layers_block_type, as mmMamba's convert_weight.py writes them); ML-Mamba has no published config.json, so
 // ours is documented in docs/models.md ("model_type": "ml-mamba").
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct HovleConfig {
   int64_t img_context_token_id = 92546;
   int64_t max_tiles = 12;
   bool thumbnail = true;
+  // The chat's system message: config.json's "system_message" where a checkpoint sets it (the project's tiny
+  // trained models use a short one), otherwise HoVLE's default (kHoVLESystemMessage).
+  std::optional<std::string> system_message;
   // mmMamba's seeded Mamba-2 layer (fixed in its code: kernel-2 conv, chunk 128).
   int64_t ssm_d_conv = 2, ssm_chunk = 128;
 

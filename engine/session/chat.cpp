@@ -92,6 +92,7 @@ ChatAnswer Chat::ask(const std::string& user_text, const PieceFn& on_piece, cons
   turns.push_back({user_text, std::nullopt});
   ChatOptions co;
   co.image_embeddings = image_ ? image_->embeddings : 0;
+  co.system_message = model_->config().hovle.system_message;
   const ChatPrompt p = build_chat_prompt(*tokenizer_, format_, turns, co);
   const int64_t n = static_cast<int64_t>(p.ids.size());
   if (n + 1 > max_length_)

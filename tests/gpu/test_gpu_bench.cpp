@@ -23,7 +23,7 @@ TEST_CASE("bench-op times the core ops and reports bandwidth", "[gpu][bench]") {
   a.params["mib"] = "64";
   const auto rows = run_op_bench("copy", a, nullptr, 2, 5);
   REQUIRE(rows.size() == 1);
-  CHECK(rows[0].GBps > 10);
+  CHECK(rows[0].GBps > (test::sanitizer_shapes() ? 0 : 10));  // compute-sanitizer slows copies ~1000x
   OpBenchArgs l;
   l.params = {{"n", "256"}, {"k", "128"}};
   l.lens = {64};

@@ -57,6 +57,21 @@ TEST_CASE("every preset's config.json round-trips through the reader", "[model][
   }
 }
 
+TEST_CASE("a HoVLE-family config may set the chat's system message", "[model][config]") {
+  ModelConfig c = preset_config("tiny-transformer");
+  CHECK_FALSE(c.hovle.system_message.has_value());  // HoVLE's default
+  CHECK(model_config_to_json(c).find("system_message") == std::string::npos);
+  c.hovle.system_message = "Answer the question about the image.";
+  const std::string text = model_config_to_json(c);
+  const ModelConfig r = parse_model_config(text, "t/config.json");
+  REQUIRE(r.hovle.system_message.has_value());
+  CHECK(*r.hovle.system_message == "Answer the question about the image.");
+  CHECK(model_config_to_json(r) == text);
+  std::string bad = text;
+  bad.replace(bad.find("\"Answer the question about the image.\""), 38, "7");
+  REQUIRE_ERROR_MENTIONS(parse_model_config(bad, "t/config.json"), "system_message", "t/config.json");
+}
+
 TEST_CASE("model configs refuse what the engine cannot run and name the key", "[model][config]") {
   std::string hovle = model_config_to_json(preset_config("tiny-mmmamba-hybrid"));
   auto with = [&](const std::string& from, const std::string& to) {

@@ -96,10 +96,10 @@ class Tokenizer:
         return self.sp.decode([i for i in ids if i < self.sp.get_piece_size()])
 
 
-def prompt_ids(tok, question, n_image):
-    """engine/text build_chat_prompt(InternLM2, one turn, image_embeddings=n_image), default system message.
-    Returns (ids, image_at)."""
-    before = f"<|im_start|>system\n{SYSTEM}<|im_end|><|im_start|>user\n<img>"
+def prompt_ids(tok, question, n_image, system=SYSTEM):
+    """engine/text build_chat_prompt(InternLM2, one turn, image_embeddings=n_image) with `system` as the system
+    message (HoVLE's default unless the checkpoint's config.json sets "system_message"). Returns (ids, image_at)."""
+    before = f"<|im_start|>system\n{system}<|im_end|><|im_start|>user\n<img>"
     after = f"</img>\n{question}<|im_end|><|im_start|>assistant\n"
     head = tok.encode(before, bos=True)
     return head + [tok.added["<IMG_CONTEXT>"]] * n_image + tok.encode(after), len(head)
@@ -120,7 +120,7 @@ def pixels_of(image, size):
 # ------------------------------------------------------------------ config
 
 def make_config(pattern, hidden=128, heads=2, kv_heads=1, inter=512, emb_layers=2, image_size=128, patch=16,
-                vocab=3072, img_id=3002):
+                vocab=3072, img_id=3002, system_message=None):
     def part(layers, pat):
         return {"num_hidden_layers": layers, "hidden_size": hidden, "num_attention_heads": heads,
                 "num_key_value_heads": kv_heads, "intermediate_size": inter, "hidden_act": "silu",
@@ -133,7 +133,8 @@ def make_config(pattern, hidden=128, heads=2, kv_heads=1, inter=512, emb_layers=
     l = part(len(pattern) - emb_layers, pattern[emb_layers:])
     l.update({"vocab_size": vocab, "bias": False, "tie_word_embeddings": False, "architectures": ["InternLM2ForCausalLM"]})
     mamba = "M" in pattern
-    return {"architectures": ["mmMambaChatModel" if mamba else "InternVLChatModel"],
+    extra = {"system_message": system_message} if system_message is not None else {}
+    return {**extra, "architectures": ["mmMambaChatModel" if mamba else "InternVLChatModel"],
             "model_type": "mmMamba_chat" if mamba else "internvl_chat", "template": "internlm2-chat",
             "force_image_size": image_size, "downsample_ratio": 0.5, "dynamic_image_size": True,
             "use_thumbnail": True, "min_dynamic_patch": 1, "max_dynamic_patch": 1,

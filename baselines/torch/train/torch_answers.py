@@ -43,7 +43,8 @@ def answers(model_dir, data_dir, dev, limit=None):
         net = H.Hovle(cfg)
         net.load(H.load_safetensors(os.path.join(model_dir, "model.safetensors")))
         net = net.double().to(dev)
-        items = load_eval(data_dir, tok, limit, size=cfg["force_image_size"], n_img=image_tokens(cfg))
+        items = load_eval(data_dir, tok, limit, size=cfg["force_image_size"], n_img=image_tokens(cfg),
+                          system=cfg.get("system_message", H.SYSTEM))
         for it in items:
             it["pix"] = it["pix"].double()
         out = greedy_batch(net, items, tok, dev, max_new=16)

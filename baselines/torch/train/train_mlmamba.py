@@ -89,7 +89,7 @@ def train_variant(scan, D, ev, tok, a, dev, log):
     d = model.d
     n_img = model.n_img
     t0 = time.time()
-    step, since, last_log, last_eval = 0, 0, t0, t0
+    step, since, last_log, last_eval, skipped = 0, 0, t0, t0, 0
     loss_sum = torch.zeros((), device=dev)
     perm, at = torch.randperm(n, generator=gen), 0
     while True:
@@ -111,7 +111,12 @@ def train_variant(scan, D, ev, tok, a, dev, log):
         loss = F.cross_entropy(logits.flatten(0, 1).float(), lab.flatten(), ignore_index=-100)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        gnorm = torch.nn.utils.clip_grad_norm_(params, 1.0)
+        # A non-finite loss or gradient (the BSM run of 2026-11-23 hit NaN after ~400 steps at lr 2e-3 and
+        # AdamW carried it into every weight): skip that update instead of poisoning the moments. One host sync.
+        if not bool(torch.isfinite(gnorm)):
+            skipped += 1
+            continue
         opt.step()
         step += 1
         since += 1
@@ -128,7 +133,7 @@ def train_variant(scan, D, ev, tok, a, dev, log):
         torch.cuda.synchronize()
     wall = time.time() - t0
     acc = accuracy(model, ev, tok, dev)
-    log(phase=name, step=step, t=round(wall, 1), eval_acc=acc, steps_per_s=round(step / wall, 3), final=True)
+    log(phase=name, step=step, t=round(wall, 1), eval_acc=acc, steps_per_s=round(step / wall, 3), skipped_nonfinite=skipped, final=True)
     out = os.path.join(a.out, "models", name)
     M.export(model, out)
     print(f"exported {out}", flush=True)
