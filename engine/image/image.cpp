@@ -33,8 +33,13 @@ namespace {
 // table (found by fuzz_image). So every DHT segment, before and between scans, is checked here first.
 // Returns the number of codes of the first table over the limit, or 0 when all are fine.
 int jpeg_oversized_huffman_table(const uint8_t* d, size_t n) {
-  if (n < 4 || d[0] != 0xFF || d[1] != 0xD8) return 0;
-  size_t p = 2;
+  // SOI as stb's marker reader takes it: 0xFF, any number of 0xFF fill bytes, then 0xD8 (fuzz_image found
+  // "FF FF D8 ..." getting past a check of the first two bytes only).
+  if (n < 4 || d[0] != 0xFF) return 0;
+  size_t p = 1;
+  while (p < n && d[p] == 0xFF) ++p;
+  if (p >= n || d[p] != 0xD8) return 0;
+  ++p;
   while (p + 4 <= n) {
     if (d[p] != 0xFF) {  // entropy-coded data after a scan: skip to the next marker (not a stuffed 00 or RSTn)
       ++p;

@@ -275,14 +275,21 @@ TEST_CASE("a JPEG Huffman table with more than 256 codes is refused before stb_i
   const std::string sof("\xFF\xC0\x00\x0B\x08\x00\x02\x00\x02\x01\x01\x11\x00", 13);
   // stb reads a table's 16 counts even past the segment's declared end: a 12-byte segment whose counts run on.
   const std::string short_dht = std::string("\xFF\xC4\x00\x0C\x00", 5) + std::string(16, '\x11') + std::string(272, '\0');
+  // stb also takes fill bytes before SOI ("FF FF FF D8"): fuzz_image got past a two-byte check with them.
+  for (const std::string& soi : {std::string("\xFF\xD8"), std::string("\xFF\xFF\xD8"), std::string("\xFF\xFF\xFF\xFF\xD8")})
   for (const std::string& body : {dht + sof, sof + dht, sof + short_dht}) {
-    const std::string jpg = "\xFF\xD8" + body + "\xFF\xD9";
+    const std::string jpg = soi + body + "\xFF\xD9";
     require_error([&] { (void)decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(jpg.data()), jpg.size()), "bad.jpg"); },
                   {"Huffman table with 272 codes (at most 256)", "bad.jpg", "DHT", "export it again"});
   }
   const std::string seed = test::read_bytes(std::string(MAMBASCOPE_SOURCE_DIR) + "/tests/fuzz/corpus/image/regression-jpeg-dht-over-256-codes.jpg");
   require_error([&] { (void)decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(seed.data()), seed.size()), "seed.jpg"); },
                 {"Huffman table", "seed.jpg", "DHT", ""});
+  for (const char* f : {"regression-jpeg-fill-before-soi-1.jpg", "regression-jpeg-fill-before-soi-2.jpg"}) {
+    const std::string b = test::read_bytes(std::string(MAMBASCOPE_SOURCE_DIR) + "/tests/fuzz/corpus/image/" + f);
+    require_error([&] { (void)decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(b.data()), b.size()), f); },
+                  {"Huffman table", f, "DHT", ""});
+  }
   CHECK(load_image(std::string(MAMBASCOPE_SOURCE_DIR) + "/assets/images/shapes.jpg").width > 0);
 }
 
