@@ -132,9 +132,11 @@ TEST_CASE("the memory panel draws stacked category bars", "[gui][smoke]") {
 TEST_CASE("the scan panel draws the image with the cross scan paths", "[gui][smoke]") {
   SKIP_WITHOUT_XVFB();
   const RgbaImage img = screenshot("scan", "--image " + fixture("image-fixture.png"));
-  for (int d = 0; d < 4; ++d) {  // the four directions of the cross scan, one colour each
+  // The four directions of the cross scan, one colour each, on the default model's grid: the trained tiny
+  // ML-Mamba's 8x8 since it ships (163-232 pixels a direction at this size; the preset's grid drew > 300).
+  for (int d = 0; d < 4; ++d) {
     INFO("direction " << d);
-    CHECK(count_color(img, series_color(d), 10) > 300);
+    CHECK(count_color(img, series_color(d), 10) > 100);
   }
 }
 
