@@ -317,7 +317,7 @@ class Hovle(nn.Module):
             h = torch.cat([h[:, :image_at], img, h[:, image_at + img.shape[1]:]], 1)
         return h
 
-    def forward(self, ids, pix, image_at, hidden=False, at=None):
+    def forward(self, ids, pix, image_at, hidden=False, at=None, head=True):
         """Logits [B, T, V]; with `at` (bool [B, T]) only those positions' logits [K, V] (training needs the
         answer positions only: the full [B, T, V] head is most of a step's memory traffic); with `hidden` also
         the residual stream after the embedding and after every layer."""
@@ -326,6 +326,8 @@ class Hovle(nn.Module):
         for i in range(len(self.pattern)):
             h = self.block(i, h)
             hs.append(h)
+        if not head:  # the residual streams only (stage 1 alignment)
+            return None, hs
         if at is not None:
             h = h[at]
         logits = F.linear(rms(h, self.W("language_model.model.norm.weight")), self.W("language_model.output.weight"))

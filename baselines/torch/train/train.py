@@ -142,40 +142,91 @@ class Logger:
         print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in kw.items()), flush=True)
 
 
-def batches(D, bs, dev, gen):
-    """Shuffled batches, cut to the batch's longest sequence (padding past it changes nothing: causal)."""
+def batches(D, bs, dev, gen, fixed=False):
+    """Shuffled batches, cut to the batch's longest sequence (padding past it changes nothing: causal); with
+    `fixed`, every batch has the data's full length (a CUDA graph replays one shape)."""
     n = D["ids"].shape[0]
     mean, std = H.MEAN.to(dev), H.STD.to(dev)
     while True:
         perm = torch.randperm(n, generator=gen)
         for i in range(0, n - bs + 1, bs):
             idx = perm[i:i + bs]
-            T = int(D["len_cpu"][idx].max())
+            T = D["ids"].shape[1] if fixed else int(D["len_cpu"][idx].max())
             idx = idx.to(dev)
             pix = (D["pix"][D["img"][idx]].float() / 255.0 - mean) / std
             yield D["ids"][idx, :T], D["labels"][idx, :T], pix
 
 
-def run_phase(name, model, params, loss_fn, D, budget_s, lr, log, ev, bs, dev, eval_every_s=None):
-    """Trains `params` with AdamW (warmup, cosine to 10% over the wall-clock budget); evaluates at the end."""
-    opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
+class GraphStep:
+    """A whole training step (forward, backward, gradient clipping, AdamW) captured once in a CUDA graph and
+    replayed for every batch. The tiny models' eager steps are bound by host time, not GPU work: a teacher step
+    is ~8 500 dispatcher ops (torch profiler), 40-90 ms on the H100 host at any batch or sequence length.
+    `loss_fn` must not sync with the host (no boolean-mask indexing): see the *_graph losses. The optimizer must
+    be capturable with a tensor learning rate. Warm-up: three eager steps on a side stream (real updates)."""
+
+    def __init__(self, loss_fn, params, opt, example):
+        self.static = [t.clone() for t in example]
+        self.loss_fn, self.params, self.opt = loss_fn, params, opt
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                opt.zero_grad(set_to_none=True)
+                self._step()
+        torch.cuda.current_stream().wait_stream(side)
+        opt.zero_grad(set_to_none=True)  # gradients are then allocated in the graph's pool, at fixed addresses
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.loss = self._step()
+
+    def _step(self):
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, cache_enabled=False):
+            loss = self.loss_fn(*self.static)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0, foreach=True)
+        self.opt.step()
+        return loss.detach()
+
+    def __call__(self, *batch):
+        for dst, src in zip(self.static, batch):
+            dst.copy_(src)
+        self.graph.replay()
+        return self.loss
+
+
+def run_phase(name, model, params, loss_fn, D, budget_s, lr, log, ev, bs, dev, eval_every_s=None, graph_loss=None):
+    """Trains `params` with AdamW (warmup, cosine to 10% over the wall-clock budget); evaluates at the end.
+    With `graph_loss` (a host-sync-free twin of `loss_fn`) on CUDA, the step runs as a replayed CUDA graph."""
+    graph = graph_loss is not None and dev.type == "cuda"
+    opt = torch.optim.AdamW(params, lr=torch.tensor(lr, device=dev) if graph else lr, betas=(0.9, 0.98),
+                            weight_decay=0.01, capturable=graph, foreach=True if graph else None)
     gen = torch.Generator().manual_seed(sum(name.encode()))
-    it = batches(D, bs, dev, gen)
+    it = batches(D, bs, dev, gen, fixed=graph)
     t0 = time.time()
     step, last_log, last_eval = 0, t0, t0
+    runner = GraphStep(graph_loss, params, opt, next(it)) if graph else None
+    if graph:
+        log(phase=name, step=0, t=round(time.time() - t0, 1), graph_captured=True)
     while True:
         frac = (time.time() - t0) / budget_s
         if frac >= 1:
             break
+        lr_now = lr * min(1.0, (step + 1) / 100) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
-            g["lr"] = lr * min(1.0, (step + 1) / 100) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-        ids, labels, pix = next(it)
-        with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-            loss = loss_fn(ids, labels, pix)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+            if graph:
+                g["lr"].fill_(lr_now)  # the graph reads the tensor
+            else:
+                g["lr"] = lr_now
+        if graph:
+            loss = runner(*next(it))
+        else:
+            ids, labels, pix = next(it)
+            with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
+                loss = loss_fn(ids, labels, pix)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
         step += 1
         now = time.time()  # no per-step .item(): the host runs ahead of the GPU between log lines
         if now - last_log > 2 or step == 1:
@@ -196,6 +247,22 @@ def ce_loss(model, image_at):
         logits = model(ids, pix, image_at, at=m)
         return F.cross_entropy(logits.float(), labels[m])
     return f
+
+
+def ce_loss_graph(model, image_at):
+    """ce_loss without a host sync: the head over every position, ignore_index for the rest (same value)."""
+    def f(ids, labels, pix):
+        logits = model(ids, pix, image_at)
+        return F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=-100)
+    return f
+
+
+def kl_answers(sl, tl, m, tau=1.0):
+    """KL(teacher || student) per answer position, summed over them and divided by their count ("batchmean"
+    over the selected rows), from full [B, T, V] logits and the answer mask, without indexing by the mask."""
+    lt, ls = F.log_softmax(tl.float() / tau, -1), F.log_softmax(sl.float() / tau, -1)
+    kl = (lt.exp() * (lt - ls)).sum(-1)
+    return (kl * m).sum() / m.sum().clamp(min=1)
 
 
 def seed_student(teacher, pattern, seed):
@@ -239,6 +306,9 @@ def main():
     ap.add_argument("--eval-limit", type=int, default=None)
     ap.add_argument("--students", default="linear,hybrid")
     ap.add_argument("--procs", type=int, default=min(16, os.cpu_count() or 1))
+    ap.add_argument("--cuda-graph", action="store_true",
+                    help="replay each training step as a CUDA graph (host-bound steps; not yet run on a GPU: check "
+                         "the first run's losses against an eager run)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -258,7 +328,7 @@ def main():
 
     teacher = H.Hovle(H.make_config("AAAAAA", image_size=IMAGE, patch=PATCH, system_message=SYSTEM), seed=0).to(dev)
     run_phase("teacher", teacher, list(teacher.parameters()), ce_loss(teacher, at), D, a.teacher_s, 2e-3, log, ev,
-              a.batch, dev, eval_every_s=a.teacher_s / 4)
+              a.batch, dev, eval_every_s=a.teacher_s / 4, graph_loss=ce_loss_graph(teacher, at) if a.cuda_graph else None)
     export(teacher, a.out, "tiny-transformer")
     teacher.eval()
     for p in teacher.parameters():
@@ -277,12 +347,13 @@ def main():
 
         def align(ids, labels, pix):
             with torch.no_grad():
-                _, hs = teacher(ids, pix, at, hidden=True, at=torch.zeros_like(labels, dtype=torch.bool))  # no logits needed
+                _, hs = teacher(ids, pix, at, hidden=True, head=False)
             loss = 0
             for i in m_layers:  # each new layer maps the teacher's input of layer i to its output
                 loss = loss + F.mse_loss(st.block(i, hs[i]).float(), hs[i + 1].float())
             return loss / len(m_layers)
-        run_phase(f"{kind}-stage1-align", st, mix_params, align, D, s1, 2e-3, log, ev, a.batch, dev)
+        run_phase(f"{kind}-stage1-align", st, mix_params, align, D, s1, 2e-3, log, ev, a.batch, dev,
+                  graph_loss=align if a.cuda_graph else None)
 
         def distill(ids, labels, pix, tau=1.0):
             m = labels != -100
@@ -291,8 +362,16 @@ def main():
             sl = st(ids, pix, at, at=m)
             return F.kl_div(F.log_softmax(sl.float() / tau, -1), F.log_softmax(tl.float() / tau, -1),
                             log_target=True, reduction="batchmean")
-        run_phase(f"{kind}-stage2-distill", st, list(st.parameters()), distill, D, s2, 1e-3, log, ev, a.batch, dev)
-        run_phase(f"{kind}-stage3-finetune", st, list(st.parameters()), ce_loss(st, at), D, s3, 5e-4, log, ev, a.batch, dev)
+
+        def distill_graph(ids, labels, pix):
+            with torch.no_grad():
+                tl = teacher(ids, pix, at)
+            return kl_answers(st(ids, pix, at), tl, labels != -100)
+        g = a.cuda_graph
+        run_phase(f"{kind}-stage2-distill", st, list(st.parameters()), distill, D, s2, 1e-3, log, ev, a.batch, dev,
+                  graph_loss=distill_graph if g else None)
+        run_phase(f"{kind}-stage3-finetune", st, list(st.parameters()), ce_loss(st, at), D, s3, 5e-4, log, ev, a.batch, dev,
+                  graph_loss=ce_loss_graph(st, at) if g else None)
         export(st, a.out, name)
     log(phase="all", t=round(time.time() - t_all, 1))
 
