@@ -117,6 +117,24 @@ def pixels_of(image, size):
     return (t - MEAN) / STD
 
 
+def greedy_rows(next_ids, ids, stop, max_new):
+    """Greedy answers of a batch of equal-length prompts `ids` [B, T]: `next_ids(ids)` gives each row's next
+    token; a row ends at a token in `stop` (not kept). Returns one id list per row."""
+    outs, done = [[] for _ in range(ids.shape[0])], [False] * ids.shape[0]
+    for _ in range(max_new):
+        nxt = next_ids(ids)
+        for j, t in enumerate(nxt.tolist()):
+            if not done[j]:
+                if t in stop:
+                    done[j] = True
+                else:
+                    outs[j].append(t)
+        if all(done):
+            break
+        ids = torch.cat([ids, nxt[:, None]], 1)
+    return outs
+
+
 # ------------------------------------------------------------------ config
 
 def make_config(pattern, hidden=128, heads=2, kv_heads=1, inter=512, emb_layers=2, image_size=128, patch=16,

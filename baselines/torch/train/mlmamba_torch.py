@@ -389,18 +389,7 @@ def greedy(model, items, tok, dev, dtype=None, max_new=12):
             ids = torch.tensor([items[k]["ids"] for k in kc], device=dev)
             pix = normalize(np.stack([items[k]["u8"] for k in kc])).to(dev, dtype)
             img = model.image_embeds(pix)
-            outs, done = [[] for _ in kc], [False] * len(kc)
-            for _ in range(max_new):
-                nxt = model(ids, img=img)[:, -1].argmax(-1)
-                for j, t in enumerate(nxt.tolist()):
-                    if not done[j]:
-                        if t == tok.eot:
-                            done[j] = True
-                        else:
-                            outs[j].append(t)
-                if all(done):
-                    break
-                ids = torch.cat([ids, nxt[:, None]], 1)
+            outs = H.greedy_rows(lambda x: model(x, img=img)[:, -1].argmax(-1), ids, {tok.eot}, max_new)
             for j, k in enumerate(kc):
                 answers[k] = outs[j]
     model.train(was)

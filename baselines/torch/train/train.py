@@ -107,19 +107,7 @@ def greedy_batch(model, items, tok, dev, max_new=12):
         ids = torch.tensor([items[k]["ids"] for k in ks], device=dev)
         pix = torch.stack([items[k]["pix"] for k in ks]).to(dev, next(model.parameters()).dtype)
         at = items[ks[0]]["image_at"]
-        outs = [[] for _ in ks]
-        done = [False] * len(ks)
-        for _ in range(max_new):
-            nxt = model(ids, pix, at)[:, -1].argmax(-1)
-            for j, t in enumerate(nxt.tolist()):
-                if not done[j]:
-                    if t in stop:
-                        done[j] = True
-                    else:
-                        outs[j].append(t)
-            if all(done):
-                break
-            ids = torch.cat([ids, nxt[:, None]], 1)
+        outs = H.greedy_rows(lambda x: model(x, pix, at)[:, -1].argmax(-1), ids, stop, max_new)
         for j, k in enumerate(ks):
             answers[k] = outs[j]
     model.train()
