@@ -58,10 +58,12 @@ void add_run_command(CLI::App& app) {
     if (r.decode.samples)
       fmt::print("decode   {} tokens: {:.3f} ms/token median (+-{:.1f}%, {:.1f} tokens/s){}\n", ro.decode, r.decode.median_ms,
                  100 * r.decode.rel_stdev, 1e3 / r.decode.median_ms, dev == Device::Cuda && ro.cuda_graphs ? ", CUDA graph" : "");
-    fmt::print("memory   peak {} = weights {} + state {} + kv {} + activations {} + workspace {}\n",
+    const size_t other = r.memory.at_peak(MemCategory::Other);  // host staging copies; shown so the sum adds up
+    fmt::print("memory   peak {} = weights {} + state {} + kv {} + activations {} + workspace {}{}\n",
                format_bytes(r.memory.total_peak), format_bytes(r.memory.at_peak(MemCategory::Weights)),
                format_bytes(r.memory.at_peak(MemCategory::State)), format_bytes(r.memory.at_peak(MemCategory::KV)),
-               format_bytes(r.memory.at_peak(MemCategory::Activations)), format_bytes(r.memory.at_peak(MemCategory::Workspace)));
+               format_bytes(r.memory.at_peak(MemCategory::Activations)), format_bytes(r.memory.at_peak(MemCategory::Workspace)),
+               other ? " + other " + format_bytes(other) : std::string());
     fmt::print("         planned {}{}\n", format_bytes(r.plan.total()),
                r.device_used ? fmt::format(", device in use (cudaMemGetInfo) {}", format_bytes(r.device_used)) : std::string());
   });

@@ -328,11 +328,11 @@ Tensor Tensor::to(Device dev, MemCategory cat) const {
   return t;
 }
 
-Tensor Tensor::to_dtype(DType dt) const {
+Tensor Tensor::to_dtype(DType dt, std::optional<MemCategory> cat) const {
   if (dt == dtype_) return *this;
   if (device() != Device::Cpu) throw Error("to_dtype on device tensor " + describe(), "tensor", "to_dtype", "copy it to the host first");
   const Tensor src = contiguous();
-  Tensor t = empty(shape_, dt, Device::Cpu, category());
+  Tensor t = empty(shape_, dt, Device::Cpu, cat.value_or(category()));
   const int64_t n = numel();
   if (is_float(dtype_) && is_float(dt)) {
     const std::vector<float> v = src.to_f32_vector();

@@ -3,6 +3,7 @@
 // that accounts it by category, or borrowed from elsewhere, e.g. an mmap'd safetensors file).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -95,7 +96,8 @@ class Tensor {
   Tensor clone(MemCategory cat = MemCategory::Activations) const;
   Tensor to(Device dev, MemCategory cat) const;
   Tensor to(Device dev) const { return to(dev, category()); }
-  Tensor to_dtype(DType dt) const;  // host tensors; float <-> float and int <-> int
+  // Host tensors; float <-> float and int <-> int. The copy is accounted under `cat` (default: this tensor's).
+  Tensor to_dtype(DType dt, std::optional<MemCategory> cat = std::nullopt) const;
   void copy_from(const Tensor& src);  // same shape and dtype; across devices both must be contiguous
   std::vector<float> to_f32_vector() const;  // any float dtype, any device
   void fill_f32(float v);                    // host float tensors

@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
+#include "engine/core/memory.h"
+#include "engine/model/init_weights.h"
+#include "engine/model/model.h"
 #include "engine/model/safetensors.h"
+#include "engine/model/weight_specs.h"
 #include "tests/support.h"
 
 using namespace mambascope;
@@ -202,4 +206,23 @@ TEST_CASE("sharded checkpoints resolve tensors through the index", "[model][safe
 TEST_CASE("a directory without weights says how to make some", "[model][safetensors]") {
   test::TempDir dir("st");
   REQUIRE_ERROR_MENTIONS(Checkpoint::open(dir.path().string()), "no model.safetensors", "mambascope init");
+}
+
+TEST_CASE("weights converted on load are accounted as weights", "[model][memory]") {
+  // A bf16 checkpoint run in f32 on the host converts every tensor: those copies are the model's weights (they
+  // were counted as activations, so `run` printed weights 3.0 MiB of a 9.8 MiB model).
+  test::TempDir dir("conv");
+  const ModelConfig c = preset_config("tiny-mmmamba-linear");
+  write_random_checkpoint(c, dir.path().string(), 5, DType::BF16);
+  const MemorySnapshot before = cpu_allocator().stats().snapshot();
+  {
+    const std::unique_ptr<Model> m = load_model(dir.path().string(), Device::Cpu, DType::F32);
+    const MemorySnapshot after = cpu_allocator().stats().snapshot();
+    // What the model holds (tied tables once, fused copies, f32 views of the mapping not at all) is weights.
+    const size_t held = m->resident_bytes(), w = after.cur(MemCategory::Weights) - before.cur(MemCategory::Weights);
+    CHECK(held > static_cast<size_t>(param_count(weight_specs(c))) * 4 / 2);  // f32 copies, not bf16 views
+    CHECK(w >= held * 99 / 100);
+    CHECK(w <= held + held / 100 + 4096);
+    CHECK(after.cur(MemCategory::Activations) - before.cur(MemCategory::Activations) < held / 10);
+  }
 }
