@@ -1,8 +1,8 @@
-#include <cstdlib>
 #include "tests/support.h"
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 

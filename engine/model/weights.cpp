@@ -39,7 +39,7 @@ WeightStore WeightStore::load(const ModelConfig& c, const Checkpoint& ck, Device
                   "convert the tensor to F32, BF16 or F16 (integer tensors are not weights)");
     const DType want = spec.keep_f32 ? DType::F32 : dt;
     // On the host a converted tensor is weights (it was counted as activations: a bf16 checkpoint run in f32
-    // showed "weights 3.0 MiB" of 14.3); an unconverted one stays a view of the mapping.
+    // showed "weights 3.0 MiB" of a 9.8 MiB model); an unconverted one stays a view of the mapping.
     if (h.dtype() != want) h = h.to_dtype(want, MemCategory::Weights);
     s.w_[spec.name] = dev == Device::Cpu ? h : h.to(dev, MemCategory::Weights);
     used.insert(spec.name);
