@@ -112,16 +112,12 @@ EvalResult run_eval(std::shared_ptr<const Model> model, const Tokenizer& tok, co
     co.image_embeddings = n_img;
     co.system_message = c.hovle.system_message;
     const ChatPrompt p = build_chat_prompt(tok, format, {{it.question, std::nullopt}}, co);
-    std::vector<int32_t> ids = p.ids;
-    for (const ImageSpan& s : p.images)  // ML-Mamba's image rows hold -1: any valid id, overwritten anyway
-      for (int64_t k = s.begin; k < s.begin + s.count; ++k)
-        if (ids[static_cast<size_t>(k)] < 0) ids[static_cast<size_t>(k)] = 0;
     session.reset();
     t0 = std::chrono::steady_clock::now();
-    session.prefill(ids, emb, p.images.at(0).begin);
+    session.prefill(p.ids, emb, p.images.at(0).begin);  // ML-Mamba's image positions hold -1: not read
     int32_t next = session.sample_last(greedy);
     res.prefill_s += seconds_since(t0);
-    res.prefill_tokens += static_cast<int64_t>(ids.size());
+    res.prefill_tokens += static_cast<int64_t>(p.ids.size());
     EvalItemResult r;
     t0 = std::chrono::steady_clock::now();
     for (int64_t k = 0; k < o.max_new_tokens; ++k) {

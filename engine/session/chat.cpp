@@ -120,16 +120,13 @@ ChatAnswer Chat::ask(const std::string& user_text, const PieceFn& on_piece, cons
       image = image_emb_;
       image_at = s.begin - static_cast<int64_t>(keep);
     }
-  std::vector<int32_t> feed = fresh;
-  for (int32_t& id : feed)
-    if (id < 0) id = 0;  // image positions without a token id: their embeddings are overwritten
   ChatAnswer a;
   AskStats& st = a.stats;
   st.prompt_tokens = n;
   st.reused_tokens = static_cast<int64_t>(keep);
   st.prefill_tokens = static_cast<int64_t>(fresh.size());
   const auto tp = Clock::now();
-  prefill_logits_ = session_->prefill(feed, image, image_at);
+  prefill_logits_ = session_->prefill(fresh, image, image_at);
   st.prefill_ms = ms_since(tp);
   held_.insert(held_.end(), fresh.begin(), fresh.end());
 

@@ -44,6 +44,8 @@ class Session {
 
   // Appends `ids` (with `image` embeddings [n, hidden] on the model device written over positions
   // image_at .. image_at+n-1 of this call's tokens) and returns the last token's logits (host, f32, vocab).
+  // The ids at the image positions are not read: any value, e.g. ML-Mamba's -1 (ops::embedding gives ids
+  // outside the vocabulary a zero row, which the image rows then replace).
   std::vector<float> prefill(const std::vector<int32_t>& ids, const Tensor& image = {}, int64_t image_at = 0);
   // Feeds one token, returns the logits of the next (host f32). The slow, inspectable path.
   std::vector<float> decode_logits(int32_t token);
