@@ -9,6 +9,7 @@
 #include "app/gui/job.h"
 #include "app/gui/memory_data.h"
 #include "app/gui/timeline_data.h"
+#include "tests/profile/kernel_records.h"
 #include "tests/support.h"
 
 using namespace mambascope;
@@ -296,20 +297,13 @@ TEST_CASE("a trace written by mambascope profile lays out in the Timeline panel"
   // The records as the CUPTI collector hands them over: op paths, two streams, a memcpy, an unscoped kernel.
   Trace t;
   t.title = "mmmamba-linear decode at 103424 tokens (2 steps)";
-  auto rec = [](const char* name, const char* op, int layer, int64_t s, int64_t e, int stream, const char* kind) {
-    KernelRecord k;
-    k.name = name;
-    k.op = op;
-    k.layer = layer;
-    k.start_ns = s;
-    k.end_ns = e;
-    k.stream = stream;
-    k.kind = kind;
-    return k;
-  };
-  t.kernels = {rec("memcpy HtoD", "memcpy", -1, 0, 10, 13, "memcpy"), rec("embedding_kernel", "embedding", -1, 20, 30, 13, "kernel"),
-               rec("gemm_a", "mamba2.gemm", 0, 30, 90, 13, "kernel"), rec("scan_b", "mamba2.ssm_state_update", 0, 90, 100, 13, "kernel"),
-               rec("gemm_a", "mamba2.gemm", 1, 100, 160, 13, "kernel"), rec("other", "", -1, 95, 120, 14, "kernel")};
+  using test::kernel_record;
+  t.kernels = {kernel_record("memcpy HtoD", "memcpy", -1, 0, 10, 13, "memcpy"),
+               kernel_record("embedding_kernel", "embedding", -1, 20, 30, 13),
+               kernel_record("gemm_a", "mamba2.gemm", 0, 30, 90, 13),
+               kernel_record("scan_b", "mamba2.ssm_state_update", 0, 90, 100, 13),
+               kernel_record("gemm_a", "mamba2.gemm", 1, 100, 160, 13),
+               kernel_record("other", "", -1, 95, 120, 14)};
   test::TempDir dir("profile-trace");
   write_trace(dir.file("decode.trace.json"), t);
   const Trace r = read_trace(dir.file("decode.trace.json"));

@@ -6,6 +6,7 @@
 #include "engine/profile/profile.h"
 #include "engine/profile/scope.h"
 #include "engine/profile/trace.h"
+#include "tests/profile/kernel_records.h"
 #include "tests/support.h"
 
 using namespace mambascope;
@@ -17,16 +18,7 @@ struct EnableScopes {
   ~EnableScopes() { set_scopes_enabled(false); }
 };
 
-KernelRecord rec(const char* name, const char* op, int layer, int64_t start, int64_t end, int stream = 7) {
-  KernelRecord k;
-  k.name = name;
-  k.op = op;
-  k.layer = layer;
-  k.start_ns = start;
-  k.end_ns = end;
-  k.stream = stream;
-  return k;
-}
+using test::kernel_record;
 
 }  // namespace
 
@@ -82,13 +74,11 @@ TEST_CASE("kernel summaries split time per op per layer and per kernel over step
   for (int s = 0; s < 2; ++s) {
     const int64_t t = 1000 * s;
     ph.windows.push_back({t, t + 1000});
-    ph.records.push_back(rec("gemm_kernel", "mlp.gemm", 0, t + 100, t + 400));
-    ph.records.push_back(rec("scan_kernel", "mamba2.ssd_scan", 1, t + 400, t + 500));
-    KernelRecord m = rec("memcpy HtoD", "memcpy", -1, t + 50, t + 60);
-    m.kind = "memcpy";
-    ph.records.push_back(m);
+    ph.records.push_back(kernel_record("gemm_kernel", "mlp.gemm", 0, t + 100, t + 400));
+    ph.records.push_back(kernel_record("scan_kernel", "mamba2.ssd_scan", 1, t + 400, t + 500));
+    ph.records.push_back(kernel_record("memcpy HtoD", "memcpy", -1, t + 50, t + 60, 0, "memcpy"));
   }
-  ph.records.push_back(rec("straggler", "x", 0, 5000, 5100));  // outside every window: ignored
+  ph.records.push_back(kernel_record("straggler", "x", 0, 5000, 5100));  // outside every window: ignored
   const KernelSummary k = summarize_kernels(ph, 1);
   CHECK(k.span_ms == Approx(450e-6));  // 50 .. 500 ns
   CHECK(k.busy_ms == Approx(410e-6));
@@ -148,13 +138,12 @@ TEST_CASE("kernel summaries round trip through the profile JSON", "[profile][sum
 TEST_CASE("traces keep kind stream and scope and lay out one lane per stream", "[profile][trace]") {
   Trace t;
   t.title = "decode";
-  KernelRecord a = rec("k", "mlp.gemm", 3, 0, 1500, 7);
+  KernelRecord a = kernel_record("k", "mlp.gemm", 3, 0, 1500, 7);
   a.grid = {4, 1, 1};
   a.block = {128, 1, 1};
   a.registers = 40;
   a.shared_bytes = 1024;
-  KernelRecord m = rec("memcpy HtoD", "memcpy", -1, 2000, 2100, 13);
-  m.kind = "memcpy";
+  KernelRecord m = kernel_record("memcpy HtoD", "memcpy", -1, 2000, 2100, 13, "memcpy");
   m.bytes = 4;
   t.kernels = {a, m};
   const std::string json = trace_to_chrome_json(t);
