@@ -25,6 +25,19 @@ struct Reader {
     if (!j.is_object()) fail(field, "must be an object");
     return j;
   }
+  // Calls f(object, "prefix.key[i]") for every element of the array j[key], each checked to be an object; an
+  // absent key is an error only when `required`.
+  template <class F>
+  void each(const json& j, const char* key, const std::string& prefix, bool required, F&& f) const {
+    const std::string field = prefix.empty() ? std::string(key) : prefix + "." + key;
+    if (required && (!j.contains(key) || !j[key].is_array())) fail(field, "missing or not an array");
+    if (!j.contains(key)) return;
+    if (!j[key].is_array()) fail(field, "must be an array");
+    for (size_t i = 0; i < j[key].size(); ++i) {
+      const std::string fi = field + "[" + std::to_string(i) + "]";
+      f(obj(j[key][i], fi), fi);
+    }
+  }
   std::string str(const json& j, const char* k, const std::string& field, bool required = false) const {
     if (!j.contains(k) || j[k].is_null()) {
       if (required) fail(field + "." + k, "missing");
@@ -167,19 +180,11 @@ Profile parse_profile(const std::string& text, const std::string& file) {
     p.ceilings = {r.num(c, "copy_GBps", "ceilings"), r.num(c, "gemm_bf16_TFLOPs", "ceilings")};
   }
   p.protocol_description = r.str(j, "protocol_description", "");
-  if (j.contains("models")) {
-    if (!j["models"].is_array()) r.fail("models", "must be an array");
-    for (size_t i = 0; i < j["models"].size(); ++i) {
-      const std::string f = "models[" + std::to_string(i) + "]";
-      const json& m = r.obj(j["models"][i], f);
-      p.models.push_back({r.str(m, "name", f, true), r.str(m, "family", f), r.str(m, "layer_pattern", f),
-                          r.integer(m, "params", f), r.bytes(m, "weight_bytes", f)});
-    }
-  }
-  if (!j.contains("rows") || !j["rows"].is_array()) r.fail("rows", "missing or not an array");
-  for (size_t i = 0; i < j["rows"].size(); ++i) {
-    const std::string f = "rows[" + std::to_string(i) + "]";
-    const json& o = r.obj(j["rows"][i], f);
+  r.each(j, "models", "", false, [&](const json& m, const std::string& f) {
+    p.models.push_back({r.str(m, "name", f, true), r.str(m, "family", f), r.str(m, "layer_pattern", f),
+                        r.integer(m, "params", f), r.bytes(m, "weight_bytes", f)});
+  });
+  r.each(j, "rows", "", true, [&](const json& o, const std::string& f) {
     ProfileRow row;
     row.model = r.str(o, "model", f, true);
     row.length = r.integer(o, "length", f, true);
@@ -207,49 +212,33 @@ Profile parse_profile(const std::string& text, const std::string& file) {
     row.note = r.str(o, "note", f);
     if (row.engine == "paper" && row.source.empty()) r.fail(f + ".source", "a paper's value must name its source");
     p.rows.push_back(std::move(row));
-  }
-  if (j.contains("kernels")) {
-    if (!j["kernels"].is_array()) r.fail("kernels", "must be an array");
-    for (size_t i = 0; i < j["kernels"].size(); ++i) {
-      const std::string f = "kernels[" + std::to_string(i) + "]";
-      const json& k = r.obj(j["kernels"][i], f);
-      p.kernels.push_back({r.str(k, "name", f, true), r.str(k, "op", f), r.integer(k, "calls", f), r.num(k, "total_ms", f)});
+  });
+  r.each(j, "kernels", "", false, [&](const json& k, const std::string& f) {
+    p.kernels.push_back({r.str(k, "name", f, true), r.str(k, "op", f), r.integer(k, "calls", f), r.num(k, "total_ms", f)});
+  });
+  r.each(j, "kernel_summaries", "", false, [&](const json& o, const std::string& f) {  // optional: older profiles lack it
+    KernelSummary k;
+    k.phase = r.str(o, "phase", f, true);
+    k.model = r.str(o, "model", f);
+    k.length = r.integer(o, "length", f);
+    k.steps = static_cast<int>(r.integer(o, "steps", f));
+    if (k.steps <= 0) r.fail(f + ".steps", "must be positive");
+    if (o.contains("cuda_graphs")) {
+      if (!o["cuda_graphs"].is_boolean()) r.fail(f + ".cuda_graphs", "must be true or false");
+      k.cuda_graphs = o["cuda_graphs"].get<bool>();
     }
-  }
-  if (j.contains("kernel_summaries")) {  // optional: profiles before it was added read as before
-    if (!j["kernel_summaries"].is_array()) r.fail("kernel_summaries", "must be an array");
-    for (size_t i = 0; i < j["kernel_summaries"].size(); ++i) {
-      const std::string f = "kernel_summaries[" + std::to_string(i) + "]";
-      const json& o = r.obj(j["kernel_summaries"][i], f);
-      KernelSummary k;
-      k.phase = r.str(o, "phase", f, true);
-      k.model = r.str(o, "model", f);
-      k.length = r.integer(o, "length", f);
-      k.steps = static_cast<int>(r.integer(o, "steps", f));
-      if (k.steps <= 0) r.fail(f + ".steps", "must be positive");
-      if (o.contains("cuda_graphs")) {
-        if (!o["cuda_graphs"].is_boolean()) r.fail(f + ".cuda_graphs", "must be true or false");
-        k.cuda_graphs = o["cuda_graphs"].get<bool>();
-      }
-      k.trace = r.str(o, "trace", f);
-      k.span_ms = r.num(o, "span_ms", f);
-      k.busy_ms = r.num(o, "busy_ms", f);
-      k.records = r.integer(o, "records", f);
-      k.scoped_share = r.num(o, "scoped_share", f);
-      for (auto [key, dst] : {std::pair{"by_op", &k.by_op}, std::pair{"by_layer", &k.by_layer}, std::pair{"top", &k.top}}) {
-        if (!o.contains(key)) continue;
-        const std::string fk = f + "." + key;
-        if (!o[key].is_array()) r.fail(fk, "must be an array");
-        for (size_t e = 0; e < o[key].size(); ++e) {
-          const std::string fe = fk + "[" + std::to_string(e) + "]";
-          const json& x = r.obj(o[key][e], fe);
-          dst->push_back({r.str(x, "key", fe, true), r.str(x, "op", fe), r.integer(x, "calls", fe), r.num(x, "total_ms", fe),
-                          r.num(x, "share", fe)});
-        }
-      }
-      p.kernel_summaries.push_back(std::move(k));
-    }
-  }
+    k.trace = r.str(o, "trace", f);
+    k.span_ms = r.num(o, "span_ms", f);
+    k.busy_ms = r.num(o, "busy_ms", f);
+    k.records = r.integer(o, "records", f);
+    k.scoped_share = r.num(o, "scoped_share", f);
+    for (auto [key, dst] : {std::pair{"by_op", &k.by_op}, std::pair{"by_layer", &k.by_layer}, std::pair{"top", &k.top}})
+      r.each(o, key, f, false, [&, dst = dst](const json& x, const std::string& fe) {
+        dst->push_back({r.str(x, "key", fe, true), r.str(x, "op", fe), r.integer(x, "calls", fe), r.num(x, "total_ms", fe),
+                        r.num(x, "share", fe)});
+      });
+    p.kernel_summaries.push_back(std::move(k));
+  });
   return p;
 }
 
