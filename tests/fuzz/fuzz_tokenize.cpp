@@ -17,10 +17,14 @@ namespace {
 using namespace mambascope;
 
 std::vector<std::unique_ptr<Tokenizer>> load_all() {
+  // The source tree it was built from, unless MAMBASCOPE_SOURCE_DIR names another checkout (the binary run on
+  // a GPU host's CPUs by scripts/fuzz-carried)
+  const char* env = std::getenv("MAMBASCOPE_SOURCE_DIR");
+  const std::string root = env && *env ? env : MAMBASCOPE_SOURCE_DIR;
   std::vector<std::unique_ptr<Tokenizer>> v;
-  v.push_back(load_tokenizer(std::string(MAMBASCOPE_SOURCE_DIR) + "/assets/tokenizers/tiny-neox/tokenizer.json"));
+  v.push_back(load_tokenizer(root + "/assets/tokenizers/tiny-neox/tokenizer.json"));
 #if MAMBASCOPE_HAVE_SENTENCEPIECE
-  v.push_back(load_tokenizer(std::string(MAMBASCOPE_SOURCE_DIR) + "/assets/tokenizers/tiny-internlm2/tokenizer.model"));
+  v.push_back(load_tokenizer(root + "/assets/tokenizers/tiny-internlm2/tokenizer.model"));
 #endif
   return v;
 }

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import mlmamba_torch as M  # noqa: E402
-from train import Logger, render, IMAGE  # noqa: E402  (scene rendering: PIL bicubic resize to IMAGE x IMAGE)
+from train import GraphStep, Logger, render, IMAGE  # noqa: E402  (scene rendering: PIL bicubic resize to IMAGE x IMAGE)
 
 ROOT = M.ROOT
 NAMES = {"bidirectional": "tiny-ml-mamba-bsm", "cross": "tiny-ml-mamba-csm"}
@@ -82,58 +82,88 @@ def train_variant(scan, D, ev, tok, a, dev, log):
     params = list(model.parameters())
     decay = [p for p in params if p.dim() >= 2]
     no_decay = [p for p in params if p.dim() < 2]
+    graph = a.cuda_graph and dev.type == "cuda"
+    lr0 = torch.tensor(a.lr, device=dev) if graph else a.lr
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.98))
+                            lr=lr0, betas=(0.9, 0.98), capturable=graph, foreach=True if graph else None)
     gen = torch.Generator().manual_seed(sum(name.encode()))
     n = D["ids"].shape[0]
     d = model.d
     n_img = model.n_img
+
+    def loss_fn(ids, pos, lab, pix):
+        h = model.hidden(ids, pix)[:, n_img:]
+        sel = torch.gather(h, 1, pos[..., None].expand(-1, -1, d))  # only the answer positions
+        return F.cross_entropy(model.head(sel).flatten(0, 1).float(), lab.flatten(), ignore_index=-100)
+
+    def next_batch():
+        nonlocal perm, at
+        if at + a.batch > n:
+            perm, at = torch.randperm(n, generator=gen).to(dev if graph else "cpu"), 0
+        idx = perm[at:at + a.batch].to(dev)
+        at += a.batch
+        return D["ids"][idx], D["pos"][idx], D["lab"][idx], M.normalize(D["u8"][D["img"][idx]])
+
     t0 = time.time()
     step, since, last_log, last_eval, skipped = 0, 0, t0, t0, 0
     loss_sum = torch.zeros((), device=dev)
-    perm, at = torch.randperm(n, generator=gen), 0
+    perm, at = None, n
+    runner = None
+    if graph:
+        try:
+            runner = GraphStep(loss_fn, params, opt, next_batch(), skip_nonfinite=True)
+            torch.cuda.synchronize()
+            log(phase=name, step=0, t=round(time.time() - t0, 1), graph_captured=True)
+        except Exception as e:  # train on eagerly rather than lose the call
+            log(phase=name, step=0, t=round(time.time() - t0, 1), graph_captured=False, error=repr(e)[:300])
+            graph, runner = False, None
+            opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+                                    lr=a.lr, betas=(0.9, 0.98))
+            perm, at = None, n
     while True:
         frac = (time.time() - t0) / a.budget_s
         if frac >= 1:
             break
+        lr_now = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
-            g["lr"] = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-        if at + a.batch > n:
-            perm, at = torch.randperm(n, generator=gen), 0
-        idx = perm[at:at + a.batch].to(dev)
-        at += a.batch
-        ids, pos, lab = D["ids"][idx], D["pos"][idx], D["lab"][idx]
-        pix = M.normalize(D["u8"][D["img"][idx]])
-        with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-            h = model.hidden(ids, pix)[:, n_img:]
-            sel = torch.gather(h, 1, pos[..., None].expand(-1, -1, d))  # only the answer positions
-            logits = model.head(sel)
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), lab.flatten(), ignore_index=-100)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        gnorm = torch.nn.utils.clip_grad_norm_(params, 1.0)
-        # A non-finite loss or gradient (the BSM run of 2026-11-23 hit NaN after ~400 steps at lr 2e-3 and
-        # AdamW carried it into every weight): skip that update instead of poisoning the moments. One host sync.
-        if not bool(torch.isfinite(gnorm)):
-            skipped += 1
-            continue
-        opt.step()
+            if graph:
+                g["lr"].fill_(lr_now)  # the graph reads the tensor
+            else:
+                g["lr"] = lr_now
+        if graph:
+            loss = runner(*next_batch())  # a non-finite step is skipped on the device (runner.skipped)
+        else:
+            ids, pos, lab, pix = next_batch()
+            with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
+                loss = loss_fn(ids, pos, lab, pix)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            gnorm = torch.nn.utils.clip_grad_norm_(params, 1.0)
+            # A non-finite loss or gradient (the BSM run of 2026-11-23 hit NaN after ~400 steps at lr 2e-3 and
+            # AdamW carried it into every weight): skip that update instead of poisoning the moments. One host sync.
+            if not bool(torch.isfinite(gnorm)):
+                skipped += 1
+                continue
+            opt.step()
         step += 1
         since += 1
-        loss_sum += loss.detach()
+        loss_sum += loss.detach() if not graph else torch.nan_to_num(loss, nan=0.0)
         now = time.time()
         if now - last_log > a.log_every_s or step == 1:  # the only host syncs: one per log line (mean loss since the last)
-            log(phase=name, step=step, t=round(now - t0, 1), loss=float(loss_sum.item() / since), lr=opt.param_groups[0]["lr"])
+            log(phase=name, step=step, t=round(now - t0, 1), loss=float(loss_sum.item() / since), lr=lr_now)
             loss_sum.zero_()
             since, last_log = 0, now
         if a.eval_every_s and now - last_eval > a.eval_every_s:
             log(phase=name, step=step, t=round(now - t0, 1), eval_acc=accuracy(model, ev, tok, dev))
             last_eval = time.time()
+    if runner is not None:
+        skipped = int(runner.skipped)
     if dev.type == "cuda":
         torch.cuda.synchronize()
     wall = time.time() - t0
     acc = accuracy(model, ev, tok, dev)
-    log(phase=name, step=step, t=round(wall, 1), eval_acc=acc, steps_per_s=round(step / wall, 3), skipped_nonfinite=skipped, final=True)
+    log(phase=name, step=step, t=round(wall, 1), eval_acc=acc, steps_per_s=round(step / wall, 3), skipped_nonfinite=skipped,
+        graph=graph, final=True)
     out = os.path.join(a.out, "models", name)
     M.export(model, out)
     print(f"exported {out}", flush=True)
@@ -154,6 +184,7 @@ def main():
     ap.add_argument("--eval-every-s", type=float, default=None, help="held-out accuracy this often (default budget/3)")
     ap.add_argument("--log-every-s", type=float, default=5)
     ap.add_argument("--procs", type=int, default=min(8, os.cpu_count() or 1))
+    ap.add_argument("--cuda-graph", action="store_true", help="replay each training step as a CUDA graph (train.GraphStep)")
     a = ap.parse_args()
     if a.eval_every_s is None:
         a.eval_every_s = a.budget_s / 3
