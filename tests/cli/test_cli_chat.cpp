@@ -32,6 +32,17 @@ TEST_CASE("mambascope chat --prompt --json prints one object with the answer and
   CHECK(nlohmann::json::parse(again)["tokens"] == j["tokens"]);
 }
 
+TEST_CASE("the trained tiny mmMamba-linear counts the circles of circles.png on the CPU", "[cli][chat][eval]") {
+  // Issue 10's bar, as a user types it: three circles (red, green, blue) on a 336x252 canvas.
+  std::string out;
+  REQUIRE(test::run_cli("chat --model tiny-mmmamba-linear --device cpu --image " + test::asset("assets/images/circles.png") +
+                            " --prompt 'How many circles?' --json", out) == 0);
+  INFO(out);
+  const auto j = nlohmann::json::parse(out);
+  CHECK(j["answer"] == "3");
+  CHECK_FALSE(j.contains("warning"));  // a trained checkpoint, not generated weights
+}
+
 TEST_CASE("mambascope chat streams one answer and its stats line", "[cli][chat]") {
   // tiny-transformer has a trained checkpoint under assets/models/ (no warning); tiny-mmmamba-hybrid runs as the
   // preset with generated weights unless a trained one is added, and must then say so.
