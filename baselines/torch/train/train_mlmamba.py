@@ -46,22 +46,28 @@ def build_train(n_scenes, tok, procs):
     else:
         out = [render(s) for s in seeds]
     u8 = torch.from_numpy(np.stack([o[0] for o in out]))  # [scenes, S, S, 3]
-    seqs = []
+    # each distinct question and answer tokenized once, rows filled in numpy (as train.build_train)
+    prompts, answers, seqs = {}, {}, []
     for i, (_, qa) in enumerate(out):
         for q, a in qa:
-            seqs.append((i, M.prompt_ids(tok, q), M.answer_ids(tok, a)))
+            if q not in prompts:
+                prompts[q] = M.prompt_ids(tok, q)
+            if a not in answers:
+                answers[a] = M.answer_ids(tok, a)
+            seqs.append((i, prompts[q], answers[a]))
     T = max(len(p) + len(a) for _, p, a in seqs)
     A = max(len(a) for _, _, a in seqs)
-    ids = torch.zeros(len(seqs), T, dtype=torch.long)
-    pos = torch.zeros(len(seqs), A, dtype=torch.long)       # text position whose logits predict answer token j
-    lab = torch.full((len(seqs), A), -100, dtype=torch.long)
-    img = torch.zeros(len(seqs), dtype=torch.long)
+    ids = np.zeros((len(seqs), T), dtype=np.int64)
+    pos = np.zeros((len(seqs), A), dtype=np.int64)       # text position whose logits predict answer token j
+    lab = np.full((len(seqs), A), -100, dtype=np.int64)
+    img = np.zeros(len(seqs), dtype=np.int64)
     for j, (i, p, a) in enumerate(seqs):
-        full = p + a
-        ids[j, :len(full)] = torch.tensor(full)
-        pos[j, :len(a)] = torch.arange(len(p) - 1, len(full) - 1)
-        lab[j, :len(a)] = torch.tensor(a)
+        ids[j, :len(p)] = p
+        ids[j, len(p):len(p) + len(a)] = a
+        pos[j, :len(a)] = np.arange(len(p) - 1, len(p) + len(a) - 1)
+        lab[j, :len(a)] = a
         img[j] = i
+    ids, pos, lab, img = (torch.from_numpy(x) for x in (ids, pos, lab, img))
     print(f"data: {n_scenes} scenes, {len(seqs)} questions, text length <= {T}, answers <= {A} tokens, "
           f"{time.time() - t0:.1f} s", flush=True)
     return {"ids": ids, "pos": pos, "lab": lab, "img": img, "u8": u8}
