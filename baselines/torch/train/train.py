@@ -55,31 +55,36 @@ def render(seed):
     return px, qa
 
 
+def token_rows(out, prompt, answer):
+    """(scene index, prompt(question), answer(answer)) for every question of the rendered scenes `out`
+    (render's (pixels, [(question, answer)])): 600 000+ questions, each distinct one tokenized once."""
+    prompts, answers, rows = {}, {}, []
+    for i, (_, qa) in enumerate(out):
+        for q, a in qa:
+            if q not in prompts:
+                prompts[q] = prompt(q)
+            if a not in answers:
+                answers[a] = answer(a)
+            rows.append((i, prompts[q], answers[a]))
+    return rows
+
+
 def build_train(n_scenes, tok, procs):
     t0 = time.time()
     seeds = list(range(data.TRAIN_SEED0, data.TRAIN_SEED0 + n_scenes))
     with mp.Pool(procs) as pool:
         out = pool.map(render, seeds, chunksize=64)
     imgs = np.stack([o[0] for o in out])
-    # 600 000+ questions: each distinct question's prompt and each distinct answer is tokenized once, and the
-    # rows are filled in numpy (per-row torch.tensor calls were most of the 55 s this took before)
-    prompts, answers, seqs = {}, {}, []
-    for i, (_, qa) in enumerate(out):
-        for q, a in qa:
-            if q not in prompts:
-                prompts[q] = H.prompt_ids(tok, q, N_IMG, SYSTEM)
-            if a not in answers:
-                answers[a] = H.answer_ids(tok, a)
-            seqs.append((i, q, a))
-    at = next(iter(prompts.values()))[1]
-    assert all(v[1] == at for v in prompts.values()), "the image starts at the same position in every prompt"
-    T = max(len(prompts[q][0]) + len(answers[a]) for _, q, a in seqs)
+    # the rows are filled in numpy (per-row torch.tensor calls were most of the 55 s this took before)
+    seqs = token_rows(out, lambda q: H.prompt_ids(tok, q, N_IMG, SYSTEM), lambda a: H.answer_ids(tok, a))
+    at = seqs[0][1][1]
+    assert all(p[1] == at for _, p, _ in seqs), "the image starts at the same position in every prompt"
+    T = max(len(p[0]) + len(a) for _, p, a in seqs)
     ids = np.zeros((len(seqs), T), dtype=np.int64)
     labels = np.full((len(seqs), T), -100, dtype=np.int64)
     img = np.zeros(len(seqs), dtype=np.int64)
     length = np.zeros(len(seqs), dtype=np.int64)
-    for j, (i, q, a) in enumerate(seqs):
-        p, r = prompts[q][0], answers[a]
+    for j, (i, (p, _), r) in enumerate(seqs):
         n = len(p) + len(r)
         ids[j, :len(p)] = p
         ids[j, len(p):n] = r
@@ -157,6 +162,40 @@ def batches(D, bs, dev, gen, fixed=False):
             yield D["ids"][idx, :T], D["labels"][idx, :T], pix
 
 
+def adamw(groups, lr, dev, graph):
+    """AdamW (β 0.9/0.98, weight decay 0.01 unless a group sets its own) as every phase trains; for a CUDA graph
+    capturable, its learning rate a device tensor that set_lr fills."""
+    return torch.optim.AdamW(groups, lr=torch.tensor(lr, device=dev) if graph else lr, betas=(0.9, 0.98),
+                             weight_decay=0.01, capturable=graph, foreach=True if graph else None)
+
+
+def lr_at(lr, step, warmup, frac):
+    """Linear warm-up over `warmup` steps, then cosine to 10% of `lr` over the budget (`frac` of it spent)."""
+    return lr * min(1.0, (step + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def set_lr(opt, lr):
+    for g in opt.param_groups:
+        if torch.is_tensor(g["lr"]):
+            g["lr"].fill_(lr)  # a captured graph reads the tensor
+        else:
+            g["lr"] = lr
+
+
+def capture(name, log, make):
+    """`make()`'s GraphStep, or None when capturing fails (logged): the caller then trains eagerly rather than
+    lose the GPU call."""
+    t0 = time.time()
+    try:
+        runner = make()
+        torch.cuda.synchronize()
+        log(phase=name, step=0, t=round(time.time() - t0, 1), graph_captured=True)
+        return runner
+    except Exception as e:
+        log(phase=name, step=0, t=round(time.time() - t0, 1), graph_captured=False, error=repr(e)[:300])
+        return None
+
+
 class GraphStep:
     """A whole training step (forward, backward, gradient clipping, AdamW) captured once in a CUDA graph and
     replayed for every batch. The tiny models' eager steps are bound by host time, not GPU work: a teacher step
@@ -213,33 +252,19 @@ def run_phase(name, model, params, loss_fn, D, budget_s, lr, log, ev, bs, dev, e
     """Trains `params` with AdamW (warmup, cosine to 10% over the wall-clock budget); evaluates at the end.
     With `graph_loss` (a host-sync-free twin of `loss_fn`) on CUDA, the step runs as a replayed CUDA graph."""
     graph = graph_loss is not None and dev.type == "cuda"
-    opt = torch.optim.AdamW(params, lr=torch.tensor(lr, device=dev) if graph else lr, betas=(0.9, 0.98),
-                            weight_decay=0.01, capturable=graph, foreach=True if graph else None)
+    opt = adamw(params, lr, dev, graph)
     gen = torch.Generator().manual_seed(sum(name.encode()))
     it = batches(D, bs, dev, gen, fixed=graph)
     t0 = time.time()
     step, last_log, last_eval = 0, t0, t0
-    runner = None
-    if graph:
-        try:
-            runner = GraphStep(graph_loss, params, opt, next(it))
-            torch.cuda.synchronize()
-            log(phase=name, step=0, t=round(time.time() - t0, 1), graph_captured=True)
-        except Exception as e:  # train on eagerly rather than lose the call
-            log(phase=name, step=0, t=round(time.time() - t0, 1), graph_captured=False, error=repr(e)[:300])
-            graph = False
-            opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.98), weight_decay=0.01)
-            it = batches(D, bs, dev, gen)
+    runner = capture(name, log, lambda: GraphStep(graph_loss, params, opt, next(it))) if graph else None
+    if graph and runner is None:
+        graph, opt, it = False, adamw(params, lr, dev, False), batches(D, bs, dev, gen)
     while True:
         frac = (time.time() - t0) / budget_s
         if frac >= 1:
             break
-        lr_now = lr * min(1.0, (step + 1) / 100) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-        for g in opt.param_groups:
-            if graph:
-                g["lr"].fill_(lr_now)  # the graph reads the tensor
-            else:
-                g["lr"] = lr_now
+        set_lr(opt, lr_at(lr, step, 100, frac))
         if graph:
             loss = runner(*next(it))
         else:
@@ -281,8 +306,7 @@ def graph_check(D, at, dev, bs, steps, log):
         it = batches(D, bs, dev, torch.Generator().manual_seed(123), fixed=True)
         first = next(it)
         graph = mode == "graph"
-        opt = torch.optim.AdamW(params, lr=torch.tensor(1e-3, device=dev) if graph else 1e-3, betas=(0.9, 0.98),
-                                weight_decay=0.01, capturable=graph, foreach=True)
+        opt = adamw(params, 1e-3, dev, graph)
         if graph:
             run = GraphStep(ce_loss_graph(model, at), params, opt, first)
         else:

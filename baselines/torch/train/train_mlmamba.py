@@ -18,7 +18,6 @@ config.json, model.safetensors (bf16) and the tokenizer (tokenizer.model + token
 added_tokens.json).
 """
 import argparse
-import math
 import multiprocessing as mp
 import os
 import sys
@@ -31,7 +30,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import mlmamba_torch as M  # noqa: E402
-from train import GraphStep, Logger, render, IMAGE  # noqa: E402  (scene rendering: PIL bicubic resize to IMAGE x IMAGE)
+from train import GraphStep, Logger, adamw, capture, lr_at, render, set_lr, token_rows, IMAGE  # noqa: E402  (scene rendering: PIL bicubic resize to IMAGE x IMAGE)
 
 ROOT = M.ROOT
 NAMES = {"bidirectional": "tiny-ml-mamba-bsm", "cross": "tiny-ml-mamba-csm"}
@@ -46,15 +45,7 @@ def build_train(n_scenes, tok, procs):
     else:
         out = [render(s) for s in seeds]
     u8 = torch.from_numpy(np.stack([o[0] for o in out]))  # [scenes, S, S, 3]
-    # each distinct question and answer tokenized once, rows filled in numpy (as train.build_train)
-    prompts, answers, seqs = {}, {}, []
-    for i, (_, qa) in enumerate(out):
-        for q, a in qa:
-            if q not in prompts:
-                prompts[q] = M.prompt_ids(tok, q)
-            if a not in answers:
-                answers[a] = M.answer_ids(tok, a)
-            seqs.append((i, prompts[q], answers[a]))
+    seqs = token_rows(out, lambda q: M.prompt_ids(tok, q), lambda a: M.answer_ids(tok, a))  # rows filled in numpy
     T = max(len(p) + len(a) for _, p, a in seqs)
     A = max(len(a) for _, _, a in seqs)
     ids = np.zeros((len(seqs), T), dtype=np.int64)
@@ -88,10 +79,9 @@ def train_variant(scan, D, ev, tok, a, dev, log):
     params = list(model.parameters())
     decay = [p for p in params if p.dim() >= 2]
     no_decay = [p for p in params if p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}]
     graph = a.cuda_graph and dev.type == "cuda"
-    lr0 = torch.tensor(a.lr, device=dev) if graph else a.lr
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=lr0, betas=(0.9, 0.98), capturable=graph, foreach=True if graph else None)
+    opt = adamw(groups, a.lr, dev, graph)
     gen = torch.Generator().manual_seed(sum(name.encode()))
     n = D["ids"].shape[0]
     d = model.d
@@ -114,28 +104,15 @@ def train_variant(scan, D, ev, tok, a, dev, log):
     step, since, last_log, last_eval, skipped = 0, 0, t0, t0, 0
     loss_sum = torch.zeros((), device=dev)
     perm, at = None, n
-    runner = None
-    if graph:
-        try:
-            runner = GraphStep(loss_fn, params, opt, next_batch(), skip_nonfinite=True)
-            torch.cuda.synchronize()
-            log(phase=name, step=0, t=round(time.time() - t0, 1), graph_captured=True)
-        except Exception as e:  # train on eagerly rather than lose the call
-            log(phase=name, step=0, t=round(time.time() - t0, 1), graph_captured=False, error=repr(e)[:300])
-            graph, runner = False, None
-            opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
-                                    lr=a.lr, betas=(0.9, 0.98))
-            perm, at = None, n
+    runner = capture(name, log, lambda: GraphStep(loss_fn, params, opt, next_batch(), skip_nonfinite=True)) if graph else None
+    if graph and runner is None:
+        graph, opt, perm, at = False, adamw(groups, a.lr, dev, False), None, n
     while True:
         frac = (time.time() - t0) / a.budget_s
         if frac >= 1:
             break
-        lr_now = a.lr * min(1.0, (step + 1) / a.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-        for g in opt.param_groups:
-            if graph:
-                g["lr"].fill_(lr_now)  # the graph reads the tensor
-            else:
-                g["lr"] = lr_now
+        lr_now = lr_at(a.lr, step, a.warmup, frac)
+        set_lr(opt, lr_now)
         if graph:
             loss = runner(*next_batch())  # a non-finite step is skipped on the device (runner.skipped)
         else:
