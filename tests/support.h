@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ double max_abs_diff(const std::vector<float>& a, const std::vector<float>& ref);
 
 void write_bytes(const std::string& path, const std::string& bytes);
 std::string read_bytes(const std::string& path);
+// The bytes of `s` as the byte-span APIs (decode_image) take them; a view: `s` must outlive it.
+inline std::span<const uint8_t> byte_span(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 // Runs the CLI binary with `args`; returns its exit code and puts stdout+stderr in `output`.
 int run_cli(const std::string& args, std::string& output);

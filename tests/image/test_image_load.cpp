@@ -54,7 +54,7 @@ std::string bmp_header(int32_t w, int32_t h) {
 }
 
 Image decode(const std::string& bytes, const std::string& name) {
-  return decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), name);
+  return decode_image(test::byte_span(bytes), name);
 }
 
 }  // namespace

@@ -279,15 +279,15 @@ TEST_CASE("a JPEG Huffman table with more than 256 codes is refused before stb_i
   for (const std::string& soi : {std::string("\xFF\xD8"), std::string("\xFF\xFF\xD8"), std::string("\xFF\xFF\xFF\xFF\xD8")})
   for (const std::string& body : {dht + sof, sof + dht, sof + short_dht}) {
     const std::string jpg = soi + body + "\xFF\xD9";
-    require_error([&] { (void)decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(jpg.data()), jpg.size()), "bad.jpg"); },
+    require_error([&] { (void)decode_image(test::byte_span(jpg), "bad.jpg"); },
                   {"Huffman table with 272 codes (at most 256)", "bad.jpg", "DHT", "export it again"});
   }
   const std::string seed = test::read_bytes(std::string(MAMBASCOPE_SOURCE_DIR) + "/tests/fuzz/corpus/image/regression-jpeg-dht-over-256-codes.jpg");
-  require_error([&] { (void)decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(seed.data()), seed.size()), "seed.jpg"); },
+  require_error([&] { (void)decode_image(test::byte_span(seed), "seed.jpg"); },
                 {"Huffman table", "seed.jpg", "DHT", ""});
   for (const char* f : {"regression-jpeg-fill-before-soi-1.jpg", "regression-jpeg-fill-before-soi-2.jpg"}) {
     const std::string b = test::read_bytes(std::string(MAMBASCOPE_SOURCE_DIR) + "/tests/fuzz/corpus/image/" + f);
-    require_error([&] { (void)decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(b.data()), b.size()), f); },
+    require_error([&] { (void)decode_image(test::byte_span(b), f); },
                   {"Huffman table", f, "DHT", ""});
   }
   CHECK(load_image(std::string(MAMBASCOPE_SOURCE_DIR) + "/assets/images/shapes.jpg").width > 0);
@@ -298,7 +298,7 @@ TEST_CASE("JPEGs whose entropy-coded data runs into a marker are refused with th
   // places before it fails (see engine/CMakeLists.txt); what reaches the user must be stb's error, named.
   for (const char* f : {"regression-jpeg-marker-in-scan-1.jpg", "regression-jpeg-marker-in-scan-2.jpg"}) {
     const std::string b = test::read_bytes(std::string(MAMBASCOPE_SOURCE_DIR) + "/tests/fuzz/corpus/image/" + f);
-    require_error([&] { (void)decode_image(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(b.data()), b.size()), f); },
+    require_error([&] { (void)decode_image(test::byte_span(b), f); },
                   {"cannot decode the image (stb_image: ", f, "", ""});
   }
 }
