@@ -20,6 +20,7 @@
 
 #include "kernels/attention.h"
 #include "kernels/attention_common.cuh"
+#include "kernels/wgmma.cuh"
 
 namespace mambascope::kernels {
 namespace {
@@ -63,48 +64,6 @@ __device__ __forceinline__ void tma_load(void* dst, const CUtensorMap* map, int 
       : "memory");
 }
 
-// wgmma shared-memory descriptor, 128-byte swizzle: start address, leading / stride byte offsets (>> 4).
-__device__ __forceinline__ uint64_t make_desc(const void* p, uint32_t lbo_bytes, uint32_t sbo_bytes) {
-  uint64_t d = 0;
-  d |= static_cast<uint64_t>((smem_u32(p) & 0x3FFFF) >> 4);
-  d |= static_cast<uint64_t>(lbo_bytes >> 4) << 16;
-  d |= static_cast<uint64_t>(sbo_bytes >> 4) << 32;
-  d |= uint64_t{1} << 62;  // 128-byte swizzle
-  return d;
-}
-
-__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
-__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
-template <int N>
-__device__ __forceinline__ void wgmma_wait() {
-  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(N) : "memory");
-}
-// Keeps the compiler from moving accumulator registers across the asynchronous wgmma issue/wait points.
-__device__ __forceinline__ void fence_regs(float (&d)[64]) {
-#pragma unroll
-  for (int i = 0; i < 64; ++i) asm volatile("" : "+f"(d[i])::"memory");
-}
-
-// d (+)= A * B^T with A and B in shared memory (K-major, 128-byte swizzle), m64n128k16, bf16 -> f32;
-// scale_d = 0 overwrites d.
-__device__ __forceinline__ void wgmma_ss(float (&d)[64], uint64_t da, uint64_t db, int scale_d) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, %64, %65, p, 1, 1, 0, 0;\n}\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
-      : "l"(da), "l"(db), "r"(scale_d));
-}
-
-// d += A * B with A in registers (4 x bf16x2 per thread, the accumulator layout) and B in shared memory,
-// N-major (trans-b = 1), m64n128k16.
-__device__ __forceinline__ void wgmma_rs(float (&d)[64], const uint32_t (&a)[4], uint64_t db) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, 1, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, {%64, %65, %66, %67}, %68, p, 1, 1, 1;\n}\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db));
-}
-
 __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
   __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
   return *reinterpret_cast<uint32_t*>(&v);
@@ -125,7 +84,7 @@ __device__ __forceinline__ void issue_qk(float (&s)[64], const unsigned char* sq
 #pragma unroll
   for (int kk = 0; kk < kD / 16; ++kk) {
     const int off = (kk / 4) * kHalfTile + (kk % 4) * 32;
-    wgmma_ss(s, make_desc(sq + off, 16, 1024), make_desc(sk + off, 16, 1024), kk > 0 ? 1 : 0);
+    wg::mma_ss_m64n128(s, wg::make_desc(sq + off, 16, 1024), wg::make_desc(sk + off, 16, 1024), kk > 0 ? 1 : 0);
   }
 }
 
@@ -136,7 +95,7 @@ __device__ __forceinline__ void issue_pv(float (&o)[64], const uint32_t (&pf)[32
 #pragma unroll
   for (int kk = 0; kk < kBN / 16; ++kk) {
     const uint32_t a[4] = {pf[4 * kk], pf[4 * kk + 1], pf[4 * kk + 2], pf[4 * kk + 3]};
-    wgmma_rs(o, a, make_desc(sv + kk * 2048, kHalfTile, 1024));
+    wg::mma_rs_m64n128_tb(o, a, wg::make_desc(sv + kk * 2048, kHalfTile, 1024));
   }
 }
 
@@ -266,12 +225,12 @@ __global__ void __launch_bounds__(kThreads, 1)
   if (n_iters > 0) {
     mbar_wait(&bars->q_full, 0);
     mbar_wait(&bars->k_full[0], 0);
-    fence_regs(s);
-    wgmma_fence();
+    wg::fence_regs(s);
+    wg::fence();
     issue_qk(s, q_wg, sK);
-    wgmma_commit();
-    wgmma_wait<0>();
-    fence_regs(s);
+    wg::commit();
+    wg::wait<0>();
+    wg::fence_regs(s);
     mbar_arrive(&bars->k_empty[0]);
     if (need_mask(n_last)) mask_tile(s, row0, int64_t{n_last} * kBN, p.len_kv, p.causal, offset);
     softmax_tile(s, m, l, alpha, p.scale_log2);
@@ -282,20 +241,20 @@ __global__ void __launch_bounds__(kThreads, 1)
       const uint32_t ph = (it / kStages) & 1, ph_prev = ((it - 1) / kStages) & 1;
       mbar_wait(&bars->k_full[st], ph);
       mbar_wait(&bars->v_full[prev], ph_prev);
-      fence_regs(s);
-      fence_regs(o);
-      wgmma_fence();
+      wg::fence_regs(s);
+      wg::fence_regs(o);
+      wg::fence();
       issue_qk(s, q_wg, sK + st * kTileBytes);
-      wgmma_commit();
+      wg::commit();
       issue_pv(o, pf, sV + prev * kTileBytes);
-      wgmma_commit();
-      wgmma_wait<1>();  // S of this tile is ready; P V of the previous tile may still run
-      fence_regs(s);
+      wg::commit();
+      wg::wait<1>();  // S of this tile is ready; P V of the previous tile may still run
+      wg::fence_regs(s);
       mbar_arrive(&bars->k_empty[st]);
       if (need_mask(n)) mask_tile(s, row0, int64_t{n} * kBN, p.len_kv, p.causal, offset);
       softmax_tile(s, m, l, alpha, p.scale_log2);
-      wgmma_wait<0>();
-      fence_regs(o);
+      wg::wait<0>();
+      wg::fence_regs(o);
       mbar_arrive(&bars->v_empty[prev]);
 #pragma unroll
       for (int j = 0; j < 16; ++j) {
@@ -306,12 +265,12 @@ __global__ void __launch_bounds__(kThreads, 1)
     }
     const int last = (n_iters - 1) % kStages;
     mbar_wait(&bars->v_full[last], ((n_iters - 1) / kStages) & 1);
-    fence_regs(o);
-    wgmma_fence();
+    wg::fence_regs(o);
+    wg::fence();
     issue_pv(o, pf, sV + last * kTileBytes);
-    wgmma_commit();
-    wgmma_wait<0>();
-    fence_regs(o);
+    wg::commit();
+    wg::wait<0>();
+    wg::fence_regs(o);
     mbar_arrive(&bars->v_empty[last]);
   }
 

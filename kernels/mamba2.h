@@ -59,6 +59,11 @@ struct SsdHeadArgs {
   const float* D = nullptr;  // [H] or null
 };
 
+// Which implementation of the SSD prefill runs: Auto = the fastest one for (P, N); MmaSync = the warp-level
+// tensor-core kernel (every supported (P, N)); Wgmma = the Hopper warpgroup kernel (P 64, N 128 only; falls
+// back to MmaSync elsewhere). Benchmarks and tests pick one to compare them.
+enum class SsdKernel { Auto, MmaSync, Wgmma };
+
 // ---- ssd_chunk_scan.cu: the SSD prefill (chunked scan) for one sequence ----
 // dt = clamp(softplus?(dt_raw + dt_bias), dt_min, dt_max); per head h (group h / (H/G)):
 //   h_t = exp(dt_t A_h) h_{t-1} + dt_t x_t B_t^T,  y_t = h_t C_t + D_h x_t,  h_{-1} = init_state (or 0),
@@ -77,6 +82,7 @@ struct SsdScanArgs {
   void* y = nullptr;                  // bf16 [L, H*P]
   int64_t ldy = 0;
   void* workspace = nullptr;  // ssd_chunk_scan_workspace_bytes(H, P, N) bytes, 256-byte aligned
+  SsdKernel kernel = SsdKernel::Auto;
 };
 bool ssd_chunk_scan_supported(int64_t P, int64_t N);
 size_t ssd_chunk_scan_workspace_bytes(int64_t H, int64_t P, int64_t N);

@@ -89,6 +89,26 @@ __device__ __forceinline__ uint32_t swz(int row, int col) {
   return static_cast<uint32_t>(row * (Cols * 2) + ((((col >> 3) ^ (row & 7))) << 4) + ((col & 7) << 1));
 }
 
+// Progress flags of the SSD scans' chain of chunk states (ssd_chunk_scan*.cu): GPU-scope accesses. A writer
+// raises one after a CTA barrier that follows every thread's state stores, with a fence first (cumulative over
+// the barrier, as cooperative groups' grid sync does). The mma.sync kernel's reader polls relaxed and fences
+// once after seeing it, before the barrier that releases the state loads (an acquire load in its polling loop
+// was tried in one H100 run: no gain at long lengths, 1K tokens slower, not isolated from the run's other
+// changes); the wgmma kernel's threads each poll with an acquire load and read the state right after.
+__device__ __forceinline__ unsigned ld_flag(const unsigned* p) {
+  unsigned v;
+  asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p));  // later loads follow a barrier
+  return v;
+}
+__device__ __forceinline__ unsigned ld_flag_acquire(const unsigned* p) {
+  unsigned v;
+  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+__device__ __forceinline__ void st_flag(unsigned* p, unsigned v) {
+  asm volatile("st.relaxed.gpu.global.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
+}
+
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);

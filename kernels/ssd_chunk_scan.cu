@@ -29,6 +29,7 @@
 
 #include "kernels/mamba2.h"
 #include "kernels/mamba2_device.cuh"
+#include "kernels/ssd_chunk_scan_sm90.h"
 
 namespace mambascope::kernels {
 namespace {
@@ -67,20 +68,6 @@ struct Cfg {
   static constexpr int kSmem = kTicket + 16;
   static_assert(kSmem <= 227 * 1024, "shared memory over the per-block limit");
 };
-
-// Progress flags: relaxed GPU-scope accesses ordered by fences. A writer raises one after a CTA barrier that
-// follows every thread's state stores, with a fence first (cumulative over the barrier, as cooperative groups'
-// grid sync does); a reader fences once after seeing it, before the barrier that releases the state loads.
-// (An acquire load in the polling loop instead was tried in one H100 run: no gain at long lengths, 1K tokens
-// slower in that run, not isolated from the run's other changes.)
-__device__ __forceinline__ unsigned ld_flag(const unsigned* p) {
-  unsigned v;
-  asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];\n" : "=r"(v) : "l"(p));  // later loads follow a barrier
-  return v;
-}
-__device__ __forceinline__ void st_flag(unsigned* p, unsigned v) {
-  asm volatile("st.relaxed.gpu.global.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
-}
 
 template <int P, int N, int Q>
 __global__ void __launch_bounds__(kThreads, 1)
@@ -418,27 +405,38 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
 }
 
-template <int P, int N, int Q>
-cudaError_t launch(const SsdScanArgs& a, cudaStream_t s) {
-  using K = Cfg<P, N, Q>;
-  static const cudaError_t attr =
-      cudaFuncSetAttribute(ssd_chunk_scan_kernel<P, N, Q>, cudaFuncAttributeMaxDynamicSharedMemorySize, K::kSmem);
-  if (attr != cudaSuccess) return attr;
+// Heads per CTA: the largest divisor of H/G up to 8 (a CTA's heads share B and C).
+int heads_per_cta(const SsdScanArgs& a) {
   const int64_t hpg = a.H / a.G;
-  int k = 1;
   for (int d = kMaxHeadsPerCta; d >= 1; --d)
-    if (hpg % d == 0) {
-      k = d;
-      break;
-    }
+    if (hpg % d == 0) return d;
+  return 1;
+}
+
+// Zeroes the flags and the ticket of the workspace and launches kernel `run` (either implementation) with
+// the chunking of chunk Q.
+template <int P, int N, int Q, typename Run>
+cudaError_t launch_with(const SsdScanArgs& a, cudaStream_t s, Run run) {
+  const int k = heads_per_cta(a);
   const int nchunks = static_cast<int>((a.L + Q - 1) / Q);
   const int nhb = static_cast<int>(a.H / k);
   float* ring = static_cast<float*>(a.workspace);
   unsigned* flags = reinterpret_cast<unsigned*>(ring + static_cast<size_t>(a.H) * 2 * P * N);
   unsigned* ticket = flags + a.H;
   if (cudaError_t e = cudaMemsetAsync(flags, 0, (a.H + 1) * sizeof(unsigned), s); e != cudaSuccess) return e;
-  ssd_chunk_scan_kernel<P, N, Q><<<nchunks * nhb, kThreads, K::kSmem, s>>>(a, k, nchunks, nhb, ring, flags, ticket);
-  return cudaGetLastError();
+  return run(k, nchunks, nhb, ring, flags, ticket);
+}
+
+template <int P, int N, int Q>
+cudaError_t launch(const SsdScanArgs& a, cudaStream_t s) {
+  using K = Cfg<P, N, Q>;
+  static const cudaError_t attr =
+      cudaFuncSetAttribute(ssd_chunk_scan_kernel<P, N, Q>, cudaFuncAttributeMaxDynamicSharedMemorySize, K::kSmem);
+  if (attr != cudaSuccess) return attr;
+  return launch_with<P, N, Q>(a, s, [&](int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket) {
+    ssd_chunk_scan_kernel<P, N, Q><<<nchunks * nhb, kThreads, K::kSmem, s>>>(a, k, nchunks, nhb, ring, flags, ticket);
+    return cudaGetLastError();
+  });
 }
 
 }  // namespace
@@ -451,7 +449,13 @@ size_t ssd_chunk_scan_workspace_bytes(int64_t H, int64_t P, int64_t N) {
 
 cudaError_t ssd_chunk_scan(const SsdScanArgs& a, cudaStream_t s) {
   if (a.L <= 0) return cudaSuccess;
-  if (a.P == 64 && a.N == 128) return launch<64, 128, 256>(a, s);
+  if (a.P == 64 && a.N == 128) {
+    if (a.kernel != SsdKernel::MmaSync)  // Auto and Wgmma: the Hopper kernel
+      return launch_with<64, 128, 256>(a, s, [&](int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket) {
+        return ssd_chunk_scan_sm90(a, k, nchunks, nhb, ring, flags, ticket, s);
+      });
+    return launch<64, 128, 256>(a, s);
+  }
   if (a.P == 64 && a.N == 64) return launch<64, 64, 256>(a, s);
   if (a.P == 128 && a.N == 128) return launch<128, 128, 128>(a, s);
   if (a.P == 128 && a.N == 64) return launch<128, 64, 128>(a, s);

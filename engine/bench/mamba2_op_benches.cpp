@@ -92,6 +92,11 @@ std::vector<OpBenchCase> ssd_cases(const OpBenchArgs& a) {
   const M2Dims d = dims_from(a);
   auto hp = std::make_shared<HeadParams>(d, a.seed + 10);
   const bool with_init = a.param_int("init", 0) != 0;
+  const std::string kname = a.param_str("kernel", "auto");
+  ops::SsdParams::CudaKernel kernel = ops::SsdParams::CudaKernel::Auto;
+  if (kname == "mma") kernel = ops::SsdParams::CudaKernel::MmaSync;
+  else if (kname == "wgmma") kernel = ops::SsdParams::CudaKernel::Wgmma;
+  else if (kname != "auto") throw Error("unknown value '" + kname + "'", "bench-op ssd_chunk_scan", "--param kernel", "use auto, mma or wgmma");
   for (int64_t L : lens_or(a, {4096, 16384, 32768, 103424})) {
     auto xbc = random_dev({L, d.conv_dim()}, DType::BF16, a.seed, -1.f, 1.f);
     auto zxbcdt = random_dev({L, d.in_proj_dim() + (8 - d.in_proj_dim() % 8) % 8}, DType::BF16, a.seed + 1, -1.f, 1.f);
@@ -112,11 +117,13 @@ std::vector<OpBenchCase> ssd_cases(const OpBenchArgs& a) {
     }
     c.flops = flops;
     c.notes["init_state"] = with_init ? "yes" : "no";
-    c.run = [d, hp, xbc, zxbcdt, y, state, arena, dt_col, with_init] {
+    c.notes["kernel"] = kname;
+    c.run = [d, hp, xbc, zxbcdt, y, state, arena, dt_col, with_init, kernel] {
       const size_t mark = arena->mark();
       ops::SsdParams p;
       p.ngroups = d.G;
       p.dt_bias = hp->dt_bias;
+      p.cuda_kernel = kernel;
       if (d.D) p.D = hp->D;
       const int64_t di = d.d_inner(), GNi = d.G * d.N;
       ops::ssd_scan(xbc->slice(1, 0, di), zxbcdt->slice(1, dt_col, dt_col + d.H), hp->A, xbc->slice(1, di, di + GNi),
@@ -254,7 +261,7 @@ std::vector<OpBenchCase> decode_cases(const OpBenchArgs& a) {
 
 void register_mamba2_op_benches() {
   const std::string dims = " (--dims mamba2-2.7b | d2048-h32p64n128g1 | mmmamba; --param nheads=/headdim=/d_state=/ngroups=/d_conv=)";
-  register_op_bench("ssd_chunk_scan", "Mamba-2 SSD prefill (chunked scan), bf16 in/out, f32 state; --param init=1" + dims, ssd_cases);
+  register_op_bench("ssd_chunk_scan", "Mamba-2 SSD prefill (chunked scan), bf16 in/out, f32 state; --param init=1, --param kernel=auto|mma|wgmma" + dims, ssd_cases);
   register_op_bench("causal_conv1d", "Mamba-2 causal depthwise conv1d + SiLU (prefill)" + dims, conv_cases);
   register_op_bench("gated_rmsnorm", "Mamba-2 gated grouped RMSNorm rmsnorm(y * silu(z)) * w" + dims, norm_cases);
   register_op_bench("mamba2_decode_step",

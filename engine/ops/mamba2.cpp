@@ -289,6 +289,9 @@ void ssd_scan(const Tensor& x, const Tensor& dt, const Tensor& A, const Tensor& 
   a.final_state = final_state.data_as<float>();
   a.y = y.data(), a.ldy = row_stride(y);
   a.workspace = ws.data();
+  a.kernel = p.cuda_kernel == SsdParams::CudaKernel::MmaSync ? kernels::SsdKernel::MmaSync
+             : p.cuda_kernel == SsdParams::CudaKernel::Wgmma ? kernels::SsdKernel::Wgmma
+                                                              : kernels::SsdKernel::Auto;
   MS_CUDA_CHECK(kernels::ssd_chunk_scan(a, gpu_context().stream));
 #else
   (void)arena;

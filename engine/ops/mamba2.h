@@ -33,6 +33,9 @@ struct SsdParams {
   float dt_min = 0.f, dt_max = std::numeric_limits<float>::infinity();  // the reference's dt_limit
   Tensor D;                  // [H] skip or undefined
   int64_t chunk_size = 256;  // the CPU chunked form's chunk; the CUDA kernel chooses its own (same math)
+  // Which CUDA implementation runs (benchmarks and tests compare them): the fastest for (P, N), the mma.sync
+  // kernel (every supported P, N) or the Hopper wgmma kernel (P 64, N 128; the mma.sync one elsewhere).
+  enum class CudaKernel { Auto, MmaSync, Wgmma } cuda_kernel = CudaKernel::Auto;
 };
 
 // SSD prefill for one sequence. x [L, H*P], dt [L, H] raw (before bias/softplus), A [H] (negative), B and C

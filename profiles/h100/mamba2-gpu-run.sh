@@ -36,8 +36,10 @@ sort -t' ' -k14 -g "$work/ssd-errors.txt" | tail -3 | tee -a "$sum"
 log "bench-op"
 bench() { name=$1; shift; timeout 60 "$M" bench-op "$@" --json "$work/$name.json" 2>&1 | grep -E "^\||H100|GB/s" | tee -a "$work/bench.txt"; }
 bench ssd-2.7b ssd_chunk_scan --dims mamba2-2.7b --len 1k,16k,32k,101k
+bench ssd-2.7b-mma ssd_chunk_scan --dims mamba2-2.7b --len 1k,16k,32k,101k --param kernel=mma
 bench ssd-2.7b-init ssd_chunk_scan --dims mamba2-2.7b --len 101k --param init=1
 bench ssd-d2048 ssd_chunk_scan --dims d2048-h32p64n128g1 --len 16k,32k,101k
+bench ssd-d2048-mma ssd_chunk_scan --dims d2048-h32p64n128g1 --len 16k,32k,101k --param kernel=mma
 bench ssd-mmmamba ssd_chunk_scan --dims mmmamba --len 16k,101k
 bench conv-2.7b causal_conv1d --dims mamba2-2.7b --len 16k,101k
 bench conv-mmmamba causal_conv1d --dims mmmamba --len 101k
@@ -50,9 +52,9 @@ grep -E "^\| (ssd|causal|gated|mamba2)" "$work/bench.txt" | tee -a "$sum"
 
 log "SASS summary (cuobjdump)"
 left &&
-cuobjdump -sass "$M" 2>/dev/null | awk '/Function :/{f=$3} /HMMA/{h[f]++} /LDL/{l[f]++} /STL/{s[f]++} /LDSM/{m[f]++} /BAR/{b[f]++} END{for(k in m) print substr(k,1,100), "HMMA", h[k]+0, "LDSM", m[k]+0, "LDL", l[k]+0, "STL", s[k]+0, "BAR", b[k]+0}' | grep -iE "ssd|conv|rms|state" | tee -a "$sum"
+cuobjdump -sass "$M" 2>/dev/null | awk '/Function :/{f=$3} /HGMMA/{g[f]++} /HMMA/{h[f]++} /LDL/{l[f]++} /STL/{s[f]++} /LDSM/{m[f]++} /BAR/{b[f]++} END{for(k in m) print substr(k,1,100), "HGMMA", g[k]+0, "HMMA", h[k]+0, "LDSM", m[k]+0, "LDL", l[k]+0, "STL", s[k]+0, "BAR", b[k]+0}' | grep -iE "ssd|conv|rms|state" | tee -a "$sum"
 
-log "ncu ssd_chunk_scan 2.7b 32k"
+log "ncu ssd_chunk_scan 2.7b 32k (the default: wgmma kernel)"
 left && timeout 60 ncu --clock-control none -k regex:ssd_chunk_scan --launch-skip 1 --launch-count 1 --section SpeedOfLight \
   --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section Occupancy --section WarpStateStats \
   --section SchedulerStats --section LaunchStats --metrics "regex:^smsp__average_warps_issue_stalled_.*_per_issue_active\.ratio$" \

@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "engine/core/cuda.h"
 #include "engine/core/cuda_check.h"
@@ -48,9 +49,11 @@ struct SsdProblem {
   int64_t L, H, P, G, N;
   bool with_init, with_D;
   Tensor buf, A, D, bias, init;  // host f32
+  ops::SsdParams::CudaKernel kernel = ops::SsdParams::CudaKernel::Auto;
   ops::SsdParams params(const Tensor& D_t, const Tensor& bias_t) const {
     ops::SsdParams p;
     p.ngroups = G;
+    p.cuda_kernel = kernel;
     p.D = with_D ? D_t : Tensor();
     p.dt_bias = bias_t;
     p.chunk_size = 256;
@@ -91,16 +94,24 @@ struct SsdProblem {
   }
 };
 
-void check_ssd(const SsdProblem& pr, double tol_y = 1e-2, double tol_s = 5e-3) {
+// Headdim 64 with d_state 128 has two CUDA kernels (the Hopper wgmma one runs by default): both are checked.
+void check_ssd(SsdProblem pr, double tol_y = 1e-2, double tol_s = 5e-3) {
   INFO("L " << pr.L << " H " << pr.H << " P " << pr.P << " G " << pr.G << " N " << pr.N << " init " << pr.with_init << " D " << pr.with_D);
   const auto ref = pr.run(Device::Cpu);
-  const auto gpu = pr.run(Device::Cuda);
-  const double ey = test::rel_l2(gpu.first, ref.first), es = test::rel_l2(gpu.second, ref.second);
-  INFO("rel_l2 y " << ey << " state " << es);
-  std::printf("[ssd] L %lld H %lld P %lld G %lld N %lld: rel_l2 y %.2e state %.2e\n", static_cast<long long>(pr.L),
-              static_cast<long long>(pr.H), static_cast<long long>(pr.P), static_cast<long long>(pr.G), static_cast<long long>(pr.N), ey, es);
-  CHECK(ey < tol_y);
-  CHECK(es < tol_s);
+  using K = ops::SsdParams::CudaKernel;
+  for (K kernel : pr.P == 64 && pr.N == 128 ? std::vector<K>{K::Wgmma, K::MmaSync} : std::vector<K>{K::Auto}) {
+    pr.kernel = kernel;
+    const char* name = kernel == K::Wgmma ? "wgmma" : kernel == K::MmaSync ? "mma.sync" : "auto";
+    INFO("kernel " << name);
+    const auto gpu = pr.run(Device::Cuda);
+    const double ey = test::rel_l2(gpu.first, ref.first), es = test::rel_l2(gpu.second, ref.second);
+    INFO("rel_l2 y " << ey << " state " << es);
+    std::printf("[ssd] L %lld H %lld P %lld G %lld N %lld %s: rel_l2 y %.2e state %.2e\n", static_cast<long long>(pr.L),
+                static_cast<long long>(pr.H), static_cast<long long>(pr.P), static_cast<long long>(pr.G), static_cast<long long>(pr.N), name, ey,
+                es);
+    CHECK(ey < tol_y);
+    CHECK(es < tol_s);
+  }
 }
 
 }  // namespace

@@ -1,0 +1,423 @@
+// SSD prefill on Hopper for headdim 64 and d_state 128 (the mamba2-2.7b and 2048-wide layer dims): the
+// same one-kernel algorithm as ssd_chunk_scan.cu's mma.sync kernel -- chunk 256, one CTA per (chunk, up to 8
+// heads of a group), C B^T once per CTA in registers, the inter-chunk state handed over through an L2 ring
+// with per-head flags, CTAs in chunk order from an atomic ticket -- with its products on asynchronous
+// warpgroup MMAs (wgmma) instead of warp-synchronous mma.sync.
+//
+// Why: the mma.sync kernel is latency-bound (profiles/h100/mamba2-notes.md): 8 warps per SM, each waiting on
+// its own ldmatrix -> mma chains. wgmma reads its shared-memory operands itself (no ldmatrix, no fragment
+// registers for them) and runs asynchronously, so a warpgroup computes the next products' operands (decayed
+// C B^T blocks, the state hand-off) while the tensor cores work.
+//
+// CTA = 2 warpgroups (256 threads). Warpgroup g owns chunk rows [64g, 64g+64) and [64(3-g), 64(3-g)+64): the
+// causal blocks of the two halves add up to the same 20 k-steps of 16 for both. Per CTA:
+//   G = C B^T (wgmma, both operands in shared memory), causal 64-column units of its two row tiles, kept as
+//   bf16 A fragments (5 units x 16 registers).
+// Per head:
+//   s_c[:, 64g..64g+63] = x^T diag(w) B (A = x^T from ldmatrix.trans scaled by w in bf16x2, B N-major);
+//   S_prev polled from the ring while s_c runs; S_c = exp(cs_end) S_prev + s_c to the ring, flag raised;
+//   y = exp(cs_t) (C S_prev^T) (both operands in shared memory) + (G o decay o dt, causal; D on the diagonal) x
+//   (A = the decayed G blocks in registers, decayed while C S_prev^T runs; B = x N-major);
+//   y staged through the x buffer and stored with 16-byte writes.
+// Numerics are the mma.sync kernel's: the same operands rounded to bf16 at the same points, f32 accumulation.
+#include <cuda_bf16.h>
+
+#include <type_traits>
+
+#include "kernels/mamba2.h"
+#include "kernels/mamba2_device.cuh"
+#include "kernels/ssd_chunk_scan_sm90.h"
+#include "kernels/wgmma.cuh"
+
+namespace mambascope::kernels {
+namespace {
+
+using namespace m2;
+
+constexpr int P = 64, N = 128, Q = 256;
+constexpr int kThreads = 256, kMaxHeads = 8;
+constexpr int kHalfQ = Q * 128;   // bytes of a [Q rows][64 cols] bf16 half tile
+constexpr int kHalfP = P * 128;   // bytes of a [P rows][64 cols] half tile
+// Shared memory (bytes from a 1024-byte aligned base).
+constexpr int kB = 0;                        // B_c [Q][N]: two halves
+constexpr int kC = kB + 2 * kHalfQ;          // C_c [Q][N]: two halves
+constexpr int kX = kC + 2 * kHalfQ;          // x [Q][P]: two buffers (this head, the next)
+constexpr int kSb = kX + 2 * kHalfQ;         // S_prev bf16 [P][N]: two halves
+constexpr int kDt = kSb + 2 * kHalfP;        // dt [kMaxHeads][Q] f32
+constexpr int kCs = kDt + kMaxHeads * Q * 4;  // within-chunk cumulative dt*A [kMaxHeads][Q] f32
+constexpr int kWdt = kCs + kMaxHeads * Q * 4;  // intra weights exp(cs_blockend - cs_s) dt_s [2][Q] f32, by head parity
+constexpr int kTicket = kWdt + Q * 4;          // the CTA's tile, in the second weights buffer (first written at head 1)
+constexpr int kSmem = kWdt + 2 * Q * 4 + 1024;  // + alignment slack
+static_assert(kSmem <= 227 * 1024, "shared memory over the per-block limit");
+
+// Byte offset of (row, col) in a tile of `Rows` rows stored as 64-column swizzled halves.
+template <int Rows>
+__device__ __forceinline__ uint32_t hsw(int row, int col) {
+  return static_cast<uint32_t>((col >> 6) * Rows * 128) + swz<64>(row, col & 63);
+}
+
+// K-major descriptor of k-step kk (16 of the 128 state columns) of a [rows][N] tile starting at row `row0`.
+__device__ __forceinline__ uint64_t desc_kn(uint32_t tile, int half_bytes, int row0, int kk) {
+  return wg::make_desc(tile + (kk >> 2) * half_bytes + row0 * 128 + (kk & 3) * 32, 16, 1024);
+}
+// MN-major descriptor of k-step kk (rows 16kk..16kk+15) of a [Q][64] half tile.
+__device__ __forceinline__ uint64_t desc_mn(uint32_t half, int kk) { return wg::make_desc(half + kk * 2048, kHalfQ, 1024); }
+
+// The consumer warpgroups meet at a named barrier of all 256 threads (their code paths differ).
+__device__ __forceinline__ void cta_sync() { asm volatile("bar.sync 1, 256;\n" ::: "memory"); }
+
+// The body, specialised per warpgroup (its row tiles are compile-time, so are its register arrays' roles).
+template <int kG>
+__device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int h0, int grp, int64_t t0, int valid,
+                                         bool last_chunk, float* ring, unsigned* flags, unsigned char* smem) {
+  constexpr int kLo = kG, kHi = 3 - kG;       // 64-row tiles of the chunk
+  constexpr int kLoU = kG + 1;                // causal 64-column units of the low tile (the high has 4 - kG)
+  constexpr int kUnits = 5;
+  const int tid = threadIdx.x, lane = tid & 31, w = (tid >> 5) & 3;
+  const int gq = lane >> 2, q = lane & 3;
+  const size_t PN = static_cast<size_t>(P) * N;
+  const uint32_t base = smem_addr(smem);
+  const uint32_t sB = base + kB, sC = base + kC, sX0 = base + kX;
+  float* dts = reinterpret_cast<float*>(smem + kDt);
+  float* css = reinterpret_cast<float*>(smem + kCs);
+  const __nv_bfloat16* gx = static_cast<const __nv_bfloat16*>(a.x);
+
+  auto tile_of = [](int u) { return u < kLoU ? kLo : kHi; };
+  auto col_unit = [](int u) { return u < kLoU ? u : u - kLoU; };
+
+  // ---- G = C B^T: unit u = rows of tile_of(u) x columns [64 col_unit(u), +64), as bf16 A fragments ----
+  uint32_t gf[kUnits][16];
+  {
+    float acc[2][32];
+    auto issue = [&](int u, float(&d)[32]) {
+      wg::fence();
+#pragma unroll
+      for (int kk = 0; kk < N / 16; ++kk)
+        wg::mma_ss_m64n64(d, desc_kn(sC, kHalfQ, 64 * tile_of(u), kk), desc_kn(sB, kHalfQ, 64 * col_unit(u), kk), kk > 0);
+      wg::commit();
+    };
+    issue(0, acc[0]);
+#pragma unroll
+    for (int u = 0; u < kUnits; ++u) {
+      if (u + 1 < kUnits) {
+        wg::fence_regs(acc[(u + 1) & 1]);
+        issue(u + 1, acc[(u + 1) & 1]);
+        wg::wait<1>();
+      } else {
+        wg::wait<0>();
+      }
+      wg::fence_regs(acc[u & 1]);
+#pragma unroll
+      for (int i = 0; i < 16; ++i) gf[u][i] = pack_bf16(acc[u & 1][2 * i], acc[u & 1][2 * i + 1]);
+    }
+  }
+
+  // ldmatrix.trans offsets of this warp's x^T fragments (16 P rows; see ssd_chunk_scan.cu, pattern b).
+  const int lr_b = (lane & 7) + (lane >> 4) * 8, lc_b = ((lane >> 3) & 1) * 8;
+  const uint32_t offXt = swz<64>(lr_b, w * 16 + lc_b);
+
+  auto load_x = [&](int j) {
+    const uint32_t dst = sX0 + (j & 1) * kHalfQ;
+    const __nv_bfloat16* src = gx + static_cast<int64_t>(h0 + j) * P;
+    for (int i = tid; i < Q * 8; i += kThreads) {
+      const int r = i >> 3, ch = i & 7;
+      const bool ok = r < valid;
+      cp_async16(dst + swz<64>(r, ch * 8), src + (ok ? (t0 + r) * a.ldx : 0) + ch * 8, ok);
+    }
+  };
+
+  for (int j = 0; j < k; ++j) {
+    const int h = h0 + j;
+    // Shared-memory bases re-derived each head through an opaque move: otherwise the compiler hoists the ~50
+    // loop-invariant 64-bit wgmma descriptors out of the head loop and keeps them in registers (spills).
+    uint32_t hb;
+    asm volatile("mov.u32 %0, %1;\n" : "=r"(hb) : "r"(base));
+    const uint32_t sB = hb + kB, sC = hb + kC, sSb = hb + kSb;
+    const uint32_t sX = hb + kX + (j & 1) * kHalfQ;
+    unsigned char* pX = smem + kX + (j & 1) * kHalfQ;
+    const float* cs = css + j * Q;
+    const float* dt = dts + j * Q;
+    // Weights in the buffer of this head's parity: head j-1's readers use the other one, head j-2's are past
+    // the barrier below of head j-1.
+    float* wdt = reinterpret_cast<float*>(smem + kWdt) + (j & 1) * Q;
+    cp_async_wait<0>();  // x of this head
+    if (tid < Q) wdt[tid] = __expf(cs[tid | 15] - cs[tid]) * dt[tid];
+    wg::fence_proxy_async();
+    cta_sync();  // x_j and the weights are there; every thread is done with head j-1 (x buffer (j+1)&1 is free)
+    if (j + 1 < k) {
+      load_x(j + 1);
+      cp_async_commit();
+    }
+
+    // ---- s_c[:, 64kG..] = x^T diag(exp(cs_end - cs_s) dt_s) B ----
+    float sacc[32];
+    {
+      // Four batches of four k-steps, two fragment buffers: a batch's x^T fragments are built while the
+      // previous batch runs on the tensor cores.
+      uint32_t xa[2][4][4];
+      auto build = [&](int bt, uint32_t(&f)[4][4]) {
+#pragma unroll
+        for (int kk = 0; kk < 4; ++kk) {
+          const int ks = 4 * bt + kk;
+          ldmatrix_x4_trans(sX + offXt + ks * 16 * 128, f[kk]);
+          // weights exp(cs_end - cs_s) dt_s of columns s = 16ks + 2q (+1) and + 8 (+1), as bf16 pairs
+          const float fb = __expf(cs[Q - 1] - cs[ks * 16 + 15]);
+          const float2 va = *reinterpret_cast<const float2*>(wdt + ks * 16 + 2 * q);
+          const float2 vb = *reinterpret_cast<const float2*>(wdt + ks * 16 + 8 + 2 * q);
+          const uint32_t w0 = pack_bf16(fb * va.x, fb * va.y), w1 = pack_bf16(fb * vb.x, fb * vb.y);
+          f[kk][0] = hmul2(f[kk][0], w0), f[kk][1] = hmul2(f[kk][1], w0);
+          f[kk][2] = hmul2(f[kk][2], w1), f[kk][3] = hmul2(f[kk][3], w1);
+        }
+      };
+      auto issue = [&](int bt, const uint32_t(&f)[4][4]) {
+        wg::fence();
+#pragma unroll
+        for (int kk = 0; kk < 4; ++kk) wg::mma_rs_m64n64_tb(sacc, f[kk], desc_mn(sB + kG * kHalfQ, 4 * bt + kk), bt + kk > 0);
+        wg::commit();
+      };
+      build(0, xa[0]);
+      issue(0, xa[0]);
+      build(1, xa[1]);
+      issue(1, xa[1]);
+#pragma unroll
+      for (int bt = 2; bt < Q / 64; ++bt) {
+        wg::wait<1>();  // batch bt-2 has read its fragments
+        wg::fence_regs(xa[bt & 1][0]), wg::fence_regs(xa[bt & 1][1]), wg::fence_regs(xa[bt & 1][2]), wg::fence_regs(xa[bt & 1][3]);
+        build(bt, xa[bt & 1]);
+        issue(bt, xa[bt & 1]);
+      }
+
+      // S_prev: each thread polls the flag itself (acquire) and reads its part of the state while s_c runs.
+      const float* sprev = c == 0 ? (a.init_state ? a.init_state + h * PN : nullptr)
+                                  : ring + (static_cast<size_t>(h) * 2 + ((c - 1) & 1)) * PN;
+      if (c > 0) {
+        const long long t_start = clock64();
+        // The exit test is a warp vote, so the loop is warp-uniform (a divergent path between wgmma issue and
+        // wait makes ptxas serialize the wgmmas).
+        while (!__all_sync(0xffffffffu, ld_flag_acquire(flags + h) >= static_cast<unsigned>(c))) {
+          __nanosleep(32);
+          if (clock64() - t_start > (1ll << 32)) __trap();  // seconds: a broken chain fails loudly, never hangs
+        }
+      }
+      wg::wait<1>();  // batches 0-2 are done: their fragment registers hold the state instead
+      float sp[32];
+#pragma unroll
+      for (int nt = 0; nt < 8; ++nt) {
+        const int p = w * 16 + gq, n = kG * 64 + nt * 8 + 2 * q;
+        float2 v0 = make_float2(0.f, 0.f), v1 = v0;
+        if (sprev) {
+          v0 = __ldcg(reinterpret_cast<const float2*>(sprev + p * N + n));
+          v1 = __ldcg(reinterpret_cast<const float2*>(sprev + (p + 8) * N + n));
+        }
+        sp[4 * nt] = v0.x, sp[4 * nt + 1] = v0.y, sp[4 * nt + 2] = v1.x, sp[4 * nt + 3] = v1.y;
+      }
+      wg::wait<0>();
+      wg::fence_regs(sacc);
+
+      // S_c = exp(cs_end) S_prev + s_c -> ring slot c%2 (or the final state); bf16 S_prev -> shared memory.
+      const float decay = __expf(cs[Q - 1]);
+      float* dst = last_chunk ? a.final_state + h * PN : ring + (static_cast<size_t>(h) * 2 + (c & 1)) * PN;
+#pragma unroll
+      for (int nt = 0; nt < 8; ++nt) {
+        const int p = w * 16 + gq, n = kG * 64 + nt * 8 + 2 * q;
+        __stcg(reinterpret_cast<float2*>(dst + p * N + n), make_float2(decay * sp[4 * nt] + sacc[4 * nt], decay * sp[4 * nt + 1] + sacc[4 * nt + 1]));
+        __stcg(reinterpret_cast<float2*>(dst + (p + 8) * N + n),
+               make_float2(decay * sp[4 * nt + 2] + sacc[4 * nt + 2], decay * sp[4 * nt + 3] + sacc[4 * nt + 3]));
+        *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p, n)) = pack_bf16(sp[4 * nt], sp[4 * nt + 1]);
+        *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p + 8, n)) = pack_bf16(sp[4 * nt + 2], sp[4 * nt + 3]);
+      }
+    }
+    wg::fence_proxy_async();
+    cta_sync();  // S_c stored by every thread, bf16 S_prev complete
+    if (tid == 0 && !last_chunk) {
+      __threadfence();
+      st_flag(flags + h, static_cast<unsigned>(c + 1));
+    }
+
+    const float Dh = a.head.D ? a.head.D[h] : 0.f;
+    // ---- y, one 64-row tile at a time: exp(cs_t) C S_prev^T (tensor cores; the first decayed G blocks are
+    // computed meanwhile) + (G o decay o dt, causal; D on the diagonal) x, stored straight from the accumulators ----
+    // Decayed blocks of unit u: (G o exp(cs_t - cs_s) dt_s, s <= t; + D on the diagonal) as bf16 A fragments.
+    // Off-diagonal blocks factor the decay through the block's last token (exp(cs_t - cs_r) * wdt_s, both <= 1).
+    // Only the last unit of a tile holds diagonal blocks (this warp's is block w of it); there the block is
+    // picked out by selects and the rest by selects too, so the code has no warp-dependent branch.
+    auto decay_half = [&](int v, uint32_t(&out)[8]) {
+      const int u = v >> 1, kb0 = 2 * (v & 1);
+      const int i = 4 * tile_of(u) + w;  // this warp's 16-row tile
+      const int ta = i * 16 + gq, tb = ta + 8;
+      const float csa = cs[ta], csb = cs[tb];
+#pragma unroll
+      for (int b = 0; b < 2; ++b) {
+        const int kb = kb0 + b, jb = 4 * col_unit(u) + kb;
+        const int sa = jb * 16 + 2 * q, sb = sa + 8;
+        const uint32_t* g4 = &gf[u][4 * kb];
+        const float ref = cs[jb * 16 + 15];
+        const float ra = __expf(csa - ref), rb = __expf(csb - ref);
+        const float2 wa = *reinterpret_cast<const float2*>(wdt + sa);
+        const float2 wb = *reinterpret_cast<const float2*>(wdt + sb);
+        out[4 * b + 0] = pack_bf16(bf16_lo(g4[0]) * (ra * wa.x), bf16_hi(g4[0]) * (ra * wa.y));
+        out[4 * b + 1] = pack_bf16(bf16_lo(g4[1]) * (rb * wa.x), bf16_hi(g4[1]) * (rb * wa.y));
+        out[4 * b + 2] = pack_bf16(bf16_lo(g4[2]) * (ra * wb.x), bf16_hi(g4[2]) * (ra * wb.y));
+        out[4 * b + 3] = pack_bf16(bf16_lo(g4[3]) * (rb * wb.x), bf16_hi(g4[3]) * (rb * wb.y));
+      }
+      if (col_unit(u) == tile_of(u) && (w >> 1) == (v & 1)) {  // warp-uniform: no divergence
+        uint32_t g4[4];
+#pragma unroll
+        for (int r = 0; r < 4; ++r) g4[r] = w == kb0 ? gf[u][4 * kb0 + r] : gf[u][4 * kb0 + 4 + r];  // (used when w is kb0 or kb0+1)
+        const int sa = i * 16 + 2 * q, sb = sa + 8;
+        float m[8] = {bf16_lo(g4[0]), bf16_hi(g4[0]), bf16_lo(g4[1]), bf16_hi(g4[1]),
+                      bf16_lo(g4[2]), bf16_hi(g4[2]), bf16_lo(g4[3]), bf16_hi(g4[3])};
+        const int tt[8] = {ta, ta, tb, tb, ta, ta, tb, tb};
+        const int ss[8] = {sa, sa + 1, sa, sa + 1, sb, sb + 1, sb, sb + 1};
+#pragma unroll
+        for (int e = 0; e < 8; ++e)  // the D skip rides on the diagonal: y_t += D x_t
+          m[e] = ss[e] <= tt[e] ? m[e] * __expf(cs[tt[e]] - cs[ss[e]]) * dt[ss[e]] + (ss[e] == tt[e] ? Dh : 0.f) : 0.f;
+        const uint32_t d4[4] = {pack_bf16(m[0], m[1]), pack_bf16(m[2], m[3]), pack_bf16(m[4], m[5]), pack_bf16(m[6], m[7])};
+#pragma unroll
+        for (int b = 0; b < 2; ++b)
+#pragma unroll
+          for (int r = 0; r < 4; ++r) out[4 * b + r] = kb0 + b < w ? out[4 * b + r] : kb0 + b == w ? d4[r] : 0u;
+      } else if (col_unit(u) == tile_of(u) && (v & 1) == 0) {  // blocks 0, 1 when the diagonal is block 2 or 3: kept
+      } else if (col_unit(u) == tile_of(u)) {                   // blocks 2, 3 when the diagonal is block 0 or 1: zero
+#pragma unroll
+        for (int r = 0; r < 8; ++r) out[r] = 0u;
+      }
+    };
+    __nv_bfloat16* gy = static_cast<__nv_bfloat16*>(a.y) + static_cast<int64_t>(h) * P + 2 * q;
+    // Units [u0, u1) belong to 64-row tile `tile`.
+    auto tile_pass = [&](auto u0c, auto u1c, int tile) {
+      constexpr int u0 = decltype(u0c)::value, u1 = decltype(u1c)::value;
+      float y[32];
+      wg::fence();
+#pragma unroll
+      for (int kk = 0; kk < N / 16; ++kk) wg::mma_ss_m64n64(y, desc_kn(sC, kHalfQ, 64 * tile, kk), desc_kn(sSb, kHalfP, 0, kk), kk > 0);
+      wg::commit();
+      uint32_t dec[2][8];  // decayed fragments of two k-blocks (half a unit): the next half decays while one runs
+      decay_half(2 * u0, dec[0]);
+      wg::wait<0>();
+      wg::fence_regs(y);
+      const int ta = (4 * tile + w) * 16 + gq;
+      {
+        const float ea = __expf(cs[ta]), eb = __expf(cs[ta + 8]);
+#pragma unroll
+        for (int nt = 0; nt < 8; ++nt) y[4 * nt] *= ea, y[4 * nt + 1] *= ea, y[4 * nt + 2] *= eb, y[4 * nt + 3] *= eb;
+      }
+#pragma unroll
+      for (int v = 2 * u0; v < 2 * u1; ++v) {
+        uint32_t(&f)[8] = dec[v & 1];
+        wg::fence_regs(f);
+        wg::fence();
+#pragma unroll
+        for (int b = 0; b < 2; ++b) {
+          const uint32_t af[4] = {f[4 * b], f[4 * b + 1], f[4 * b + 2], f[4 * b + 3]};
+          wg::mma_rs_m64n64_tb(y, af, desc_mn(sX, 4 * col_unit(v >> 1) + 2 * (v & 1) + b), 1);
+        }
+        wg::commit();
+        if (v + 1 < 2 * u1) {
+          if (v > 2 * u0) wg::wait<1>();  // half v-1 has read the buffer half v+1 decays into
+          uint32_t(&nf)[8] = dec[(v + 1) & 1];
+          wg::fence_regs(nf);
+          decay_half(v + 1, nf);
+        }
+      }
+      wg::wait<0>();
+      wg::fence_regs(y);
+      // Rows ta, ta+8; columns 8nt + 2(lane%4), +1: bf16 pairs (4 bytes; a quad of lanes fills 16 contiguous bytes).
+      const int64_t r0 = t0 + ta;
+      if (ta < valid) {
+#pragma unroll
+        for (int nt = 0; nt < 8; ++nt) *reinterpret_cast<uint32_t*>(gy + r0 * a.ldy + 8 * nt) = pack_bf16(y[4 * nt], y[4 * nt + 1]);
+      }
+      if (ta + 8 < valid) {
+#pragma unroll
+        for (int nt = 0; nt < 8; ++nt)
+          *reinterpret_cast<uint32_t*>(gy + (r0 + 8) * a.ldy + 8 * nt) = pack_bf16(y[4 * nt + 2], y[4 * nt + 3]);
+      }
+    };
+    tile_pass(std::integral_constant<int, 0>{}, std::integral_constant<int, kLoU>{}, kLo);
+    tile_pass(std::integral_constant<int, kLoU>{}, std::integral_constant<int, kUnits>{}, kHi);
+  }
+}
+
+__global__ void __launch_bounds__(kThreads, 1)
+    ssd_chunk_scan_sm90_kernel(const SsdScanArgs a, int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket) {
+  extern __shared__ unsigned char smem_raw[];
+  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t{1023});
+  const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
+  int* s_ticket = reinterpret_cast<int*>(smem + kTicket);
+  if (tid == 0) *s_ticket = static_cast<int>(atomicAdd(ticket, 1u));
+  __syncthreads();
+  const int tile = *s_ticket;
+  const int c = tile / nhb, h0 = (tile % nhb) * k;
+  const int grp = h0 / static_cast<int>(a.H / a.G);
+  const int64_t t0 = static_cast<int64_t>(c) * Q;
+  const int valid = a.L - t0 < Q ? static_cast<int>(a.L - t0) : Q;
+
+  // B_c, C_c (shared by the CTA's heads) and x of its first head; rows past the end are zero-filled.
+  const uint32_t base = smem_addr(smem);
+  {
+    const __nv_bfloat16* gB = static_cast<const __nv_bfloat16*>(a.B) + static_cast<int64_t>(grp) * N;
+    const __nv_bfloat16* gC = static_cast<const __nv_bfloat16*>(a.C) + static_cast<int64_t>(grp) * N;
+    const __nv_bfloat16* gx = static_cast<const __nv_bfloat16*>(a.x) + static_cast<int64_t>(h0) * P;
+    for (int i = tid; i < Q * 16; i += kThreads) {
+      const int r = i >> 4, ch = i & 15;
+      const bool ok = r < valid;
+      const int64_t row = ok ? t0 + r : 0;
+      const uint32_t off = hsw<Q>(r, ch * 8);
+      cp_async16(base + kB + off, gB + row * a.ldb + ch * 8, ok);
+      cp_async16(base + kC + off, gC + row * a.ldc + ch * 8, ok);
+      if (ch < 8) cp_async16(base + kX + swz<64>(r, ch * 8), gx + row * a.ldx + ch * 8, ok);
+    }
+    cp_async_commit();
+  }
+
+  // dt and the within-chunk cumulative sums of dt*A: warp w handles head h0 + w.
+  if (warp < k) {
+    float* dts = reinterpret_cast<float*>(smem + kDt);
+    float* css = reinterpret_cast<float*>(smem + kCs);
+    const int h = h0 + warp;
+    constexpr int TPL = Q / 32;
+    const float A = a.head.A[h], bias = a.head.dt_bias ? a.head.dt_bias[h] : 0.f;
+    const __nv_bfloat16* gdt = static_cast<const __nv_bfloat16*>(a.head.dt);
+    float d[TPL], run = 0.f;
+#pragma unroll
+    for (int i = 0; i < TPL; ++i) {
+      const int t = lane * TPL + i;
+      d[i] = t < valid ? discretize_dt(__bfloat162float(gdt[(t0 + t) * a.head.lddt + h]), bias, a.head.dt_softplus, a.head.dt_min, a.head.dt_max) : 0.f;
+      run += d[i] * A;
+    }
+    float incl = run;
+#pragma unroll
+    for (int o = 1; o < 32; o <<= 1) {
+      const float v = __shfl_up_sync(0xffffffffu, incl, o);
+      if (lane >= o) incl += v;
+    }
+    float cs = incl - run;
+#pragma unroll
+    for (int i = 0; i < TPL; ++i) {
+      const int t = lane * TPL + i;
+      cs += d[i] * A;
+      dts[warp * Q + t] = d[i];
+      css[warp * Q + t] = cs;
+    }
+  }
+  cp_async_wait<0>();
+  wg::fence_proxy_async();
+  __syncthreads();
+
+  const bool last_chunk = c == nchunks - 1;
+  if (warp < 4) consumer<0>(a, k, c, h0, grp, t0, valid, last_chunk, ring, flags, smem);
+  else consumer<1>(a, k, c, h0, grp, t0, valid, last_chunk, ring, flags, smem);
+}
+
+}  // namespace
+
+cudaError_t ssd_chunk_scan_sm90(const SsdScanArgs& a, int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket,
+                                cudaStream_t s) {
+  static const cudaError_t attr = cudaFuncSetAttribute(ssd_chunk_scan_sm90_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem);
+  if (attr != cudaSuccess) return attr;
+  ssd_chunk_scan_sm90_kernel<<<nchunks * nhb, kThreads, kSmem, s>>>(a, k, nchunks, nhb, ring, flags, ticket);
+  return cudaGetLastError();
+}
+
+}  // namespace mambascope::kernels
