@@ -134,7 +134,6 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int
     asm volatile("mov.u32 %0, %1;\n" : "=r"(hb) : "r"(base));
     const uint32_t sB = hb + kB, sC = hb + kC, sSb = hb + kSb;
     const uint32_t sX = hb + kX + (j & 1) * kHalfQ;
-    unsigned char* pX = smem + kX + (j & 1) * kHalfQ;
     const float* cs = css + j * Q;
     const float* dt = dts + j * Q;
     // Weights in the buffer of this head's parity: head j-1's readers use the other one, head j-2's are past
