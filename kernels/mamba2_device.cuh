@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "kernels/mamba2.h"
+
 namespace mambascope::kernels::m2 {
 
 __device__ __forceinline__ float silu(float v) { return v / (1.f + __expf(-v)); }
@@ -107,6 +109,36 @@ __device__ __forceinline__ unsigned ld_flag_acquire(const unsigned* p) {
 }
 __device__ __forceinline__ void st_flag(unsigned* p, unsigned v) {
   asm volatile("st.relaxed.gpu.global.u32 [%0], %1;\n" ::"l"(p), "r"(v) : "memory");
+}
+
+// One warp's share of an SSD chunk's prologue: dt_t = discretised dt of head h for the Q tokens from t0 (0 past
+// `valid`) and the within-chunk inclusive cumulative sums of dt*A, into dts[0..Q) and css[0..Q).
+template <int Q>
+__device__ __forceinline__ void chunk_dt_cumsum(const SsdHeadArgs& hd, int h, int64_t t0, int valid, int lane, float* dts, float* css) {
+  constexpr int TPL = Q / 32;
+  const float A = hd.A[h], bias = hd.dt_bias ? hd.dt_bias[h] : 0.f;
+  const __nv_bfloat16* gdt = static_cast<const __nv_bfloat16*>(hd.dt);
+  float d[TPL], run = 0.f;
+#pragma unroll
+  for (int i = 0; i < TPL; ++i) {
+    const int t = lane * TPL + i;
+    d[i] = t < valid ? discretize_dt(__bfloat162float(gdt[(t0 + t) * hd.lddt + h]), bias, hd.dt_softplus, hd.dt_min, hd.dt_max) : 0.f;
+    run += d[i] * A;
+  }
+  float incl = run;
+#pragma unroll
+  for (int o = 1; o < 32; o <<= 1) {
+    const float v = __shfl_up_sync(0xffffffffu, incl, o);
+    if (lane >= o) incl += v;
+  }
+  float cs = incl - run;
+#pragma unroll
+  for (int i = 0; i < TPL; ++i) {
+    const int t = lane * TPL + i;
+    cs += d[i] * A;
+    dts[t] = d[i];
+    css[t] = cs;
+  }
 }
 
 __device__ __forceinline__ float warp_sum(float v) {

@@ -116,33 +116,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   cp_async_commit();
 
   // dt and the within-chunk cumulative sums of dt*A: warp w handles head h0 + w.
-  if (warp < k) {
-    const int h = h0 + warp;
-    constexpr int TPL = Q / 32;
-    const float A = a.head.A[h], bias = a.head.dt_bias ? a.head.dt_bias[h] : 0.f;
-    const __nv_bfloat16* gdt = static_cast<const __nv_bfloat16*>(a.head.dt);
-    float d[TPL], run = 0.f;
-#pragma unroll
-    for (int i = 0; i < TPL; ++i) {
-      const int t = lane * TPL + i;
-      d[i] = t < valid ? discretize_dt(__bfloat162float(gdt[(t0 + t) * a.head.lddt + h]), bias, a.head.dt_softplus, a.head.dt_min, a.head.dt_max) : 0.f;
-      run += d[i] * A;
-    }
-    float incl = run;
-#pragma unroll
-    for (int o = 1; o < 32; o <<= 1) {
-      const float v = __shfl_up_sync(0xffffffffu, incl, o);
-      if (lane >= o) incl += v;
-    }
-    float cs = incl - run;
-#pragma unroll
-    for (int i = 0; i < TPL; ++i) {
-      const int t = lane * TPL + i;
-      cs += d[i] * A;
-      dts[warp * Q + t] = d[i];
-      css[warp * Q + t] = cs;
-    }
-  }
+  if (warp < k) chunk_dt_cumsum<Q>(a.head, h0 + warp, t0, valid, lane, dts + warp * Q, css + warp * Q);
   cp_async_wait<0>();
   __syncthreads();
 
