@@ -141,6 +141,17 @@ __device__ __forceinline__ void chunk_dt_cumsum(const SsdHeadArgs& hd, int h, in
   }
 }
 
+// The causal decay of a diagonal 16x16 block of C B^T, in place on one thread's 8 elements of an m16n8k16 A
+// fragment (rows ta, ta+8; columns sa, sa+1, sa+8, sa+9 in the order (ta,sa) (ta,sa+1) (ta+8,sa) (ta+8,sa+1) and
+// the same at sa+8): m = s <= t ? m exp(cs_t - cs_s) dt_s (+ D on the diagonal: y_t += D x_t) : 0.
+__device__ __forceinline__ void decay_diagonal(float (&m)[8], int ta, int sa, const float* cs, const float* dt, float D) {
+  const int tb = ta + 8, sb = sa + 8;
+  const int tt[8] = {ta, ta, tb, tb, ta, ta, tb, tb};
+  const int ss[8] = {sa, sa + 1, sa, sa + 1, sb, sb + 1, sb, sb + 1};
+#pragma unroll
+  for (int e = 0; e < 8; ++e) m[e] = ss[e] <= tt[e] ? m[e] * __expf(cs[tt[e]] - cs[ss[e]]) * dt[ss[e]] + (ss[e] == tt[e] ? D : 0.f) : 0.f;
+}
+
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);

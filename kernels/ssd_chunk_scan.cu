@@ -339,11 +339,7 @@ __global__ void __launch_bounds__(kThreads, 1)
           m[0] *= ra * wa.x, m[1] *= ra * wa.y, m[2] *= rb * wa.x, m[3] *= rb * wa.y;
           m[4] *= ra * wb.x, m[5] *= ra * wb.y, m[6] *= rb * wb.x, m[7] *= rb * wb.y;
         } else {
-          const int tt[8] = {ta, ta, tb, tb, ta, ta, tb, tb};
-          const int ss[8] = {sa, sa + 1, sa, sa + 1, sb, sb + 1, sb, sb + 1};
-#pragma unroll
-          for (int e = 0; e < 8; ++e)  // the D skip rides on the diagonal: y_t += D x_t
-            m[e] = ss[e] <= tt[e] ? m[e] * __expf(cs[tt[e]] - cs[ss[e]]) * dt[ss[e]] + (ss[e] == tt[e] ? Dh : 0.f) : 0.f;
+          decay_diagonal(m, ta, sa, cs, dt, Dh);  // the D skip rides on the diagonal
         }
         const uint32_t af[4] = {pack_bf16(m[0], m[1]), pack_bf16(m[2], m[3]), pack_bf16(m[4], m[5]), pack_bf16(m[6], m[7])};
 #pragma unroll

@@ -263,14 +263,10 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int
         uint32_t g4[4];
 #pragma unroll
         for (int r = 0; r < 4; ++r) g4[r] = w == kb0 ? gf[u][4 * kb0 + r] : gf[u][4 * kb0 + 4 + r];  // (used when w is kb0 or kb0+1)
-        const int sa = i * 16 + 2 * q, sb = sa + 8;
+        const int sa = i * 16 + 2 * q;
         float m[8] = {bf16_lo(g4[0]), bf16_hi(g4[0]), bf16_lo(g4[1]), bf16_hi(g4[1]),
                       bf16_lo(g4[2]), bf16_hi(g4[2]), bf16_lo(g4[3]), bf16_hi(g4[3])};
-        const int tt[8] = {ta, ta, tb, tb, ta, ta, tb, tb};
-        const int ss[8] = {sa, sa + 1, sa, sa + 1, sb, sb + 1, sb, sb + 1};
-#pragma unroll
-        for (int e = 0; e < 8; ++e)  // the D skip rides on the diagonal: y_t += D x_t
-          m[e] = ss[e] <= tt[e] ? m[e] * __expf(cs[tt[e]] - cs[ss[e]]) * dt[ss[e]] + (ss[e] == tt[e] ? Dh : 0.f) : 0.f;
+        decay_diagonal(m, ta, sa, cs, dt, Dh);  // the D skip rides on the diagonal
         const uint32_t d4[4] = {pack_bf16(m[0], m[1]), pack_bf16(m[2], m[3]), pack_bf16(m[4], m[5]), pack_bf16(m[6], m[7])};
 #pragma unroll
         for (int b = 0; b < 2; ++b)
