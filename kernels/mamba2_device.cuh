@@ -152,6 +152,25 @@ __device__ __forceinline__ void decay_diagonal(float (&m)[8], int ta, int sa, co
   for (int e = 0; e < 8; ++e) m[e] = ss[e] <= tt[e] ? m[e] * __expf(cs[tt[e]] - cs[ss[e]]) * dt[ss[e]] + (ss[e] == tt[e] ? D : 0.f) : 0.f;
 }
 
+// The SSD scans' work unit: CTAs take tiles (chunk c, heads h0..h0+k-1 of group grp) from an atomic ticket in
+// chunk-major order, so the CTA a tile waits on (same heads, chunk c-1) has always started. Ends with a CTA
+// barrier (s_ticket: one int of shared memory).
+struct SsdTile {
+  int c, h0, grp, valid;
+  int64_t t0;
+};
+__device__ __forceinline__ SsdTile claim_ssd_tile(const SsdScanArgs& a, int k, int nhb, int Q, unsigned* ticket, int* s_ticket) {
+  if (threadIdx.x == 0) *s_ticket = static_cast<int>(atomicAdd(ticket, 1u));
+  __syncthreads();
+  const int tile = *s_ticket;
+  SsdTile t;
+  t.c = tile / nhb, t.h0 = (tile % nhb) * k;
+  t.grp = t.h0 / static_cast<int>(a.H / a.G);
+  t.t0 = static_cast<int64_t>(t.c) * Q;
+  t.valid = a.L - t.t0 < Q ? static_cast<int>(a.L - t.t0) : Q;
+  return t;
+}
+
 __device__ __forceinline__ float warp_sum(float v) {
 #pragma unroll
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);

@@ -75,14 +75,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   using K = Cfg<P, N, Q>;
   extern __shared__ __align__(128) unsigned char smem[];
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-  int* s_ticket = reinterpret_cast<int*>(smem + K::kTicket);
-  if (tid == 0) *s_ticket = static_cast<int>(atomicAdd(ticket, 1u));
-  __syncthreads();
-  const int tile = *s_ticket;
-  const int c = tile / nhb, h0 = (tile % nhb) * k;
-  const int grp = h0 / static_cast<int>(a.H / a.G);
-  const int64_t t0 = static_cast<int64_t>(c) * Q;
-  const int valid = a.L - t0 < Q ? static_cast<int>(a.L - t0) : Q;
+  const SsdTile tl = claim_ssd_tile(a, k, nhb, Q, ticket, reinterpret_cast<int*>(smem + K::kTicket));
+  const int c = tl.c, h0 = tl.h0, grp = tl.grp, valid = tl.valid;
+  const int64_t t0 = tl.t0;
   const bool last_chunk = c == nchunks - 1;
   const size_t PN = static_cast<size_t>(P) * N;
 

@@ -339,14 +339,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t{1023});
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-  int* s_ticket = reinterpret_cast<int*>(smem + kTicket);
-  if (tid == 0) *s_ticket = static_cast<int>(atomicAdd(ticket, 1u));
-  __syncthreads();
-  const int tile = *s_ticket;
-  const int c = tile / nhb, h0 = (tile % nhb) * k;
-  const int grp = h0 / static_cast<int>(a.H / a.G);
-  const int64_t t0 = static_cast<int64_t>(c) * Q;
-  const int valid = a.L - t0 < Q ? static_cast<int>(a.L - t0) : Q;
+  const SsdTile tl = claim_ssd_tile(a, k, nhb, Q, ticket, reinterpret_cast<int*>(smem + kTicket));
+  const int c = tl.c, h0 = tl.h0, grp = tl.grp, valid = tl.valid;
+  const int64_t t0 = tl.t0;
 
   // B_c, C_c (shared by the CTA's heads) and x of its first head; rows past the end are zero-filled.
   const uint32_t base = smem_addr(smem);
