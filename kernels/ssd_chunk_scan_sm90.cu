@@ -68,7 +68,7 @@ __device__ __forceinline__ void cta_sync() { asm volatile("bar.sync 1, 256;\n" :
 
 // The body, specialised per warpgroup (its row tiles are compile-time, so are its register arrays' roles).
 template <int kG>
-__device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int h0, int grp, int64_t t0, int valid,
+__device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int h0, int64_t t0, int valid,
                                          bool last_chunk, float* ring, unsigned* flags, unsigned char* smem) {
   constexpr int kLo = kG, kHi = 3 - kG;       // 64-row tiles of the chunk
   constexpr int kLoU = kG + 1;                // causal 64-column units of the low tile (the high has 4 - kG)
@@ -77,7 +77,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int
   const int gq = lane >> 2, q = lane & 3;
   const size_t PN = static_cast<size_t>(P) * N;
   const uint32_t base = smem_addr(smem);
-  const uint32_t sB = base + kB, sC = base + kC, sX0 = base + kX;
+  const uint32_t sB = base + kB, sC = base + kC, sX0 = base + kX, sSb = base + kSb;
   float* dts = reinterpret_cast<float*>(smem + kDt);
   float* css = reinterpret_cast<float*>(smem + kCs);
   const __nv_bfloat16* gx = static_cast<const __nv_bfloat16*>(a.x);
@@ -128,12 +128,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int
 
   for (int j = 0; j < k; ++j) {
     const int h = h0 + j;
-    // Shared-memory bases re-derived each head through an opaque move: otherwise the compiler hoists the ~50
-    // loop-invariant 64-bit wgmma descriptors out of the head loop and keeps them in registers (spills).
-    uint32_t hb;
-    asm volatile("mov.u32 %0, %1;\n" : "=r"(hb) : "r"(base));
-    const uint32_t sB = hb + kB, sC = hb + kC, sSb = hb + kSb;
-    const uint32_t sX = hb + kX + (j & 1) * kHalfQ;
+    const uint32_t sX = sX0 + (j & 1) * kHalfQ;
     const float* cs = css + j * Q;
     const float* dt = dts + j * Q;
     // Weights in the buffer of this head's parity: head j-1's readers use the other one, head j-2's are past
@@ -370,8 +365,8 @@ __global__ void __launch_bounds__(kThreads, 1)
   __syncthreads();
 
   const bool last_chunk = c == nchunks - 1;
-  if (warp < 4) consumer<0>(a, k, c, h0, grp, t0, valid, last_chunk, ring, flags, smem);
-  else consumer<1>(a, k, c, h0, grp, t0, valid, last_chunk, ring, flags, smem);
+  if (warp < 4) consumer<0>(a, k, c, h0, t0, valid, last_chunk, ring, flags, smem);
+  else consumer<1>(a, k, c, h0, t0, valid, last_chunk, ring, flags, smem);
 }
 
 }  // namespace
