@@ -17,8 +17,8 @@
 //   s_c[:, 64g..64g+63] = x^T diag(w) B (A = x^T from ldmatrix.trans scaled by w in bf16x2, B N-major);
 //   S_prev polled from the ring while s_c runs; S_c = exp(cs_end) S_prev + s_c to the ring, flag raised;
 //   y = exp(cs_t) (C S_prev^T) (both operands in shared memory) + (G o decay o dt, causal; D on the diagonal) x
-//   (A = the decayed G blocks in registers, decayed while C S_prev^T runs; B = x N-major);
-//   y staged through the x buffer and stored with 16-byte writes.
+//   (A = the decayed G blocks in registers, decayed half a unit ahead of the MMAs; B = x N-major), one 64-row
+//   tile at a time, stored straight from the accumulators as bf16 pairs.
 // Numerics are the mma.sync kernel's: the same operands rounded to bf16 at the same points, f32 accumulation.
 #include <cuda_bf16.h>
 
