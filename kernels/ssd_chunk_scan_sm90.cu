@@ -9,16 +9,26 @@
 // registers for them) and runs asynchronously, so a warpgroup computes the next products' operands (decayed
 // C B^T blocks, the state hand-off) while the tensor cores work.
 //
-// CTA = 2 warpgroups (256 threads). Warpgroup g owns chunk rows [64g, 64g+64) and [64(3-g), 64(3-g)+64): the
-// causal blocks of the two halves add up to the same 20 k-steps of 16 for both. Per CTA:
+// CTA = 3 warpgroups (384 threads), warp-specialized: the inter-chunk chain (s_c, the ring poll, the state
+// hand-off) runs in a producer warpgroup one head ahead of the two consumer warpgroups that compute y, so the
+// chain's L2 round trips are off the consumers' path (named barriers in both directions, see kBarFull ...).
+// Consumer warpgroup g owns chunk rows [64g, 64g+64) and [64(3-g), 64(3-g)+64): the causal blocks of the two
+// halves add up to the same 20 k-steps of 16 for both. Per CTA:
 //   G = C B^T (wgmma, both operands in shared memory), causal 64-column units of its two row tiles, kept as
 //   bf16 A fragments (5 units x 16 registers).
-// Per head:
-//   s_c[:, 64g..64g+63] = x^T diag(w) B (A = x^T from ldmatrix.trans scaled by w in bf16x2, B N-major);
-//   S_prev polled from the ring while s_c runs; S_c = exp(cs_end) S_prev + s_c to the ring, flag raised;
+// Per head, producer:
+//   s_c = x^T diag(w) B (all 128 state columns; A = x^T from ldmatrix.trans scaled by w in bf16x2, B N-major);
+//   S_prev polled from the ring while s_c runs; S_c = exp(cs_end) S_prev + s_c to the ring, flag raised; bf16
+//   S_prev, the weights and x_j handed to the consumers.
+// Per head, consumers:
 //   y = exp(cs_t) (C S_prev^T) (both operands in shared memory) + (G o decay o dt, causal; D on the diagonal) x
 //   (A = the decayed G blocks in registers, decayed half a unit ahead of the MMAs; B = x N-major), one 64-row
 //   tile at a time, stored straight from the accumulators as bf16 pairs.
+// Registers: 384 threads leave 168 a thread; the consumers need more (724 bytes of spills, ptxas -v), and
+// setmaxnreg (consumers up, producer down) made ptxas spill more, not less. Decaying the G blocks with bf16x2
+// multiplies would fit (76 bytes) and measured 2.63 ms at 103K tokens, but its y is wrong on the H100 -- with
+// mul.bf16x2 and with fma.rn.bf16x2 alike, while the same bf16 roundings done in f32 and packed are right
+// (profiles/h100/mamba2-notes.md, version 6): not understood yet, so not used.
 // Numerics are the mma.sync kernel's: the same operands rounded to bf16 at the same points, f32 accumulation.
 #include <cuda_bf16.h>
 
@@ -35,7 +45,7 @@ namespace {
 using namespace m2;
 
 constexpr int P = 64, N = 128, Q = 256;
-constexpr int kThreads = 256, kMaxHeads = 8;
+constexpr int kThreads = 384, kMaxHeads = 8;  // 2 consumer warpgroups + 1 producer
 constexpr int kHalfQ = Q * 128;   // bytes of a [Q rows][64 cols] bf16 half tile
 constexpr int kHalfP = P * 128;   // bytes of a [P rows][64 cols] half tile
 // Shared memory (bytes from a 1024-byte aligned base).
@@ -63,24 +73,179 @@ __device__ __forceinline__ uint64_t desc_kn(uint32_t tile, int half_bytes, int r
 // MN-major descriptor of k-step kk (rows 16kk..16kk+15) of a [Q][64] half tile.
 __device__ __forceinline__ uint64_t desc_mn(uint32_t half, int kk) { return wg::make_desc(half + kk * 2048, kHalfQ, 1024); }
 
-// The consumer warpgroups meet at a named barrier of all 256 threads (their code paths differ).
-__device__ __forceinline__ void cta_sync() { asm volatile("bar.sync 1, 256;\n" ::: "memory"); }
+// Named barriers (id 0 is __syncthreads). The producer warpgroup arrives, the consumers sync, and back:
+//   kBarFull  (all 384): S_prev(j) in bf16, the weights of head j and x_j are in shared memory;
+//   kBarEmpty (all 384): the consumers are done reading S_prev(j) (their C S_prev^T products have completed);
+//   kBarXFree (all 384): the consumers are done with x_j (its buffer may take x_{j+2});
+//   kBarProd  (the producer's 128): its threads' ring stores / cp.async copies / weights are all done.
+// Every phase of a barrier gets exactly one arrival or sync from each of its threads (the conditions on j
+// below are the same on both sides), so phases never mix.
+constexpr int kBarFull = 1, kBarEmpty = 2, kBarXFree = 3, kBarProd = 4;
+__device__ __forceinline__ void bar_sync(int id, int n) { asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
+__device__ __forceinline__ void bar_arrive(int id, int n) { asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
 
-// The body, specialised per warpgroup (its row tiles are compile-time, so are its register arrays' roles).
+// x_j (Q rows x P columns of head h0 + j) into x buffer j % 2 by `nthreads` threads (rank `r`); rows past the
+// end are zero-filled.
+__device__ __forceinline__ void load_x(const SsdScanArgs& a, int h0, int j, int64_t t0, int valid, uint32_t sX0, int r, int nthreads) {
+  const uint32_t dst = sX0 + (j & 1) * kHalfQ;
+  const __nv_bfloat16* src = static_cast<const __nv_bfloat16*>(a.x) + static_cast<int64_t>(h0 + j) * P;
+  for (int i = r; i < Q * 8; i += nthreads) {
+    const int row = i >> 3, ch = i & 7;
+    const bool ok = row < valid;
+    cp_async16(dst + swz<64>(row, ch * 8), src + (ok ? (t0 + row) * a.ldx : 0) + ch * 8, ok);
+  }
+}
+
+// The producer warpgroup (threads 256..383): per head j, one head ahead of the consumers,
+//   s_c = x^T diag(exp(cs_end - cs_s) dt_s) B (m64n128: all 128 state columns; A = x^T from ldmatrix.trans
+//   scaled by the weights in bf16x2, B N-major), S_prev polled from the ring while s_c runs,
+//   S_c = exp(cs_end) S_prev + s_c to the ring and its flag raised (the inter-chunk chain), then bf16 S_prev
+//   for the consumers' C S_prev^T, and x_{j+2}'s copy once the consumers have released x_j.
+__device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int h0, int64_t t0, int valid, bool last_chunk,
+                                         float* ring, unsigned* flags, unsigned char* smem) {
+  const int ptid = threadIdx.x - 256, lane = ptid & 31, w = ptid >> 5;
+  const int gq = lane >> 2, q = lane & 3;
+  const size_t PN = static_cast<size_t>(P) * N;
+  const uint32_t base = smem_addr(smem);
+  const uint32_t sB = base + kB, sX0 = base + kX;
+  const float* dts = reinterpret_cast<const float*>(smem + kDt);
+  const float* css = reinterpret_cast<const float*>(smem + kCs);
+  // ldmatrix.trans offsets of this warp's x^T fragments (16 P rows; see ssd_chunk_scan.cu, pattern b).
+  const int lr_b = (lane & 7) + (lane >> 4) * 8, lc_b = ((lane >> 3) & 1) * 8;
+  const uint32_t offXt = swz<64>(lr_b, w * 16 + lc_b);
+
+  for (int j = 0; j < k; ++j) {
+    const int h = h0 + j;
+    const uint32_t sX = sX0 + (j & 1) * kHalfQ;
+    const float* cs = css + j * Q;
+    const float* dt = dts + j * Q;
+    // Weights of head j in the buffer of its parity: the consumers read head j-2's from it, and they have
+    // released x_{j-2} (kBarXFree, before x_j's copy) after their last read of them.
+    float* wdt = reinterpret_cast<float*>(smem + kWdt) + (j & 1) * Q;
+    cp_async_wait<0>();  // this thread's copies of x_j
+    for (int t = ptid; t < Q; t += 128) wdt[t] = __expf(cs[t | 15] - cs[t]) * dt[t];
+    bar_sync(kBarProd, 128);  // x_j and the weights complete
+
+    float sacc[2][32];  // state columns [0, 64) and [64, 128)
+    {
+      // Four batches of four k-steps, two fragment buffers: a batch's x^T fragments are built while the
+      // previous batch runs on the tensor cores.
+      uint32_t xa[2][4][4];
+      auto build = [&](int bt, uint32_t(&f)[4][4]) {
+#pragma unroll
+        for (int kk = 0; kk < 4; ++kk) {
+          const int ks = 4 * bt + kk;
+          ldmatrix_x4_trans(sX + offXt + ks * 16 * 128, f[kk]);
+          // weights exp(cs_end - cs_s) dt_s of columns s = 16ks + 2q (+1) and + 8 (+1), as bf16 pairs
+          const float fb = __expf(cs[Q - 1] - cs[ks * 16 + 15]);
+          const float2 va = *reinterpret_cast<const float2*>(wdt + ks * 16 + 2 * q);
+          const float2 vb = *reinterpret_cast<const float2*>(wdt + ks * 16 + 8 + 2 * q);
+          const uint32_t w0 = pack_bf16(fb * va.x, fb * va.y), w1 = pack_bf16(fb * vb.x, fb * vb.y);
+          f[kk][0] = hmul2(f[kk][0], w0), f[kk][1] = hmul2(f[kk][1], w0);
+          f[kk][2] = hmul2(f[kk][2], w1), f[kk][3] = hmul2(f[kk][3], w1);
+        }
+      };
+      auto issue = [&](int bt, const uint32_t(&f)[4][4]) {
+        wg::fence();
+#pragma unroll
+        for (int kk = 0; kk < 4; ++kk) {
+          wg::mma_rs_m64n64_tb(sacc[0], f[kk], desc_mn(sB, 4 * bt + kk), bt + kk > 0);
+          wg::mma_rs_m64n64_tb(sacc[1], f[kk], desc_mn(sB + kHalfQ, 4 * bt + kk), bt + kk > 0);
+        }
+        wg::commit();
+      };
+      build(0, xa[0]);
+      issue(0, xa[0]);
+      build(1, xa[1]);
+      issue(1, xa[1]);
+#pragma unroll
+      for (int bt = 2; bt < Q / 64; ++bt) {
+        wg::wait<1>();  // batch bt-2 has read its fragments
+        wg::fence_regs(xa[bt & 1][0]), wg::fence_regs(xa[bt & 1][1]), wg::fence_regs(xa[bt & 1][2]), wg::fence_regs(xa[bt & 1][3]);
+        build(bt, xa[bt & 1]);
+        issue(bt, xa[bt & 1]);
+      }
+    }
+
+    // S_prev: each thread polls the flag itself (acquire) while s_c runs, then reads its part of the state.
+    const float* sprev = c == 0 ? (a.init_state ? a.init_state + h * PN : nullptr)
+                                : ring + (static_cast<size_t>(h) * 2 + ((c - 1) & 1)) * PN;
+    if (c > 0) {
+      const long long t_start = clock64();
+      // The exit test is a warp vote, so the loop is warp-uniform (a divergent path between wgmma issue and
+      // wait makes ptxas serialize the wgmmas).
+      while (!__all_sync(0xffffffffu, ld_flag_acquire(flags + h) >= static_cast<unsigned>(c))) {
+        __nanosleep(32);
+        if (clock64() - t_start > (1ll << 32)) __trap();  // seconds: a broken chain fails loudly, never hangs
+      }
+    }
+    wg::wait<0>();
+    wg::fence_regs(sacc[0]), wg::fence_regs(sacc[1]);
+    float sp[64];
+#pragma unroll
+    for (int nt = 0; nt < 16; ++nt) {
+      const int p = w * 16 + gq, n = nt * 8 + 2 * q;
+      float2 v0 = make_float2(0.f, 0.f), v1 = v0;
+      if (sprev) {
+        v0 = __ldcg(reinterpret_cast<const float2*>(sprev + p * N + n));
+        v1 = __ldcg(reinterpret_cast<const float2*>(sprev + (p + 8) * N + n));
+      }
+      sp[4 * nt] = v0.x, sp[4 * nt + 1] = v0.y, sp[4 * nt + 2] = v1.x, sp[4 * nt + 3] = v1.y;
+    }
+
+    // S_c = exp(cs_end) S_prev + s_c -> ring slot c%2 (or the final state), then the flag; S_prev kept in bf16.
+    uint32_t spb[32];
+    {
+      const float decay = __expf(cs[Q - 1]);
+      float* dst = last_chunk ? a.final_state + h * PN : ring + (static_cast<size_t>(h) * 2 + (c & 1)) * PN;
+#pragma unroll
+      for (int nt = 0; nt < 16; ++nt) {
+        const int p = w * 16 + gq, n = nt * 8 + 2 * q;
+        const float* sa = &sacc[nt >> 3][4 * (nt & 7)];
+        __stcg(reinterpret_cast<float2*>(dst + p * N + n), make_float2(decay * sp[4 * nt] + sa[0], decay * sp[4 * nt + 1] + sa[1]));
+        __stcg(reinterpret_cast<float2*>(dst + (p + 8) * N + n), make_float2(decay * sp[4 * nt + 2] + sa[2], decay * sp[4 * nt + 3] + sa[3]));
+        spb[2 * nt] = pack_bf16(sp[4 * nt], sp[4 * nt + 1]), spb[2 * nt + 1] = pack_bf16(sp[4 * nt + 2], sp[4 * nt + 3]);
+      }
+    }
+    bar_sync(kBarProd, 128);  // S_c stored by every producer thread
+    if (ptid == 0 && !last_chunk) {
+      __threadfence();
+      st_flag(flags + h, static_cast<unsigned>(c + 1));
+    }
+
+    // bf16 S_prev for the consumers, once they are done with head j-1's.
+    if (j > 0) bar_sync(kBarEmpty, 384);
+#pragma unroll
+    for (int nt = 0; nt < 16; ++nt) {
+      const int p = w * 16 + gq, n = nt * 8 + 2 * q;
+      *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p, n)) = spb[2 * nt];
+      *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p + 8, n)) = spb[2 * nt + 1];
+    }
+    wg::fence_proxy_async();  // S_prev and x_j (cp.async) are read by the consumers' wgmmas
+    bar_arrive(kBarFull, 384);
+
+    // x_{j+1} goes where x_{j-1} was (x_0 and x_1 came with the prologue).
+    if (j > 0 && j + 1 < k) {
+      bar_sync(kBarXFree, 384);
+      load_x(a, h0, j + 1, t0, valid, sX0, ptid, 128);
+      cp_async_commit();
+    }
+  }
+}
+
+// A consumer warpgroup (kG = 0, 1: threads 128 kG ..), specialised per warpgroup (its row tiles are
+// compile-time, so are its register arrays' roles): G once, then per head the y of its two row tiles.
 template <int kG>
-__device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int h0, int64_t t0, int valid,
-                                         bool last_chunk, float* ring, unsigned* flags, unsigned char* smem) {
+__device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, int64_t t0, int valid, unsigned char* smem) {
   constexpr int kLo = kG, kHi = 3 - kG;       // 64-row tiles of the chunk
   constexpr int kLoU = kG + 1;                // causal 64-column units of the low tile (the high has 4 - kG)
   constexpr int kUnits = 5;
   const int tid = threadIdx.x, lane = tid & 31, w = (tid >> 5) & 3;
   const int gq = lane >> 2, q = lane & 3;
-  const size_t PN = static_cast<size_t>(P) * N;
   const uint32_t base = smem_addr(smem);
   const uint32_t sB = base + kB, sC = base + kC, sX0 = base + kX, sSb = base + kSb;
-  float* dts = reinterpret_cast<float*>(smem + kDt);
-  float* css = reinterpret_cast<float*>(smem + kCs);
-  const __nv_bfloat16* gx = static_cast<const __nv_bfloat16*>(a.x);
+  const float* dts = reinterpret_cast<const float*>(smem + kDt);
+  const float* css = reinterpret_cast<const float*>(smem + kCs);
 
   auto tile_of = [](int u) { return u < kLoU ? kLo : kHi; };
   auto col_unit = [](int u) { return u < kLoU ? u : u - kLoU; };
@@ -112,121 +277,13 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int
     }
   }
 
-  // ldmatrix.trans offsets of this warp's x^T fragments (16 P rows; see ssd_chunk_scan.cu, pattern b).
-  const int lr_b = (lane & 7) + (lane >> 4) * 8, lc_b = ((lane >> 3) & 1) * 8;
-  const uint32_t offXt = swz<64>(lr_b, w * 16 + lc_b);
-
-  auto load_x = [&](int j) {
-    const uint32_t dst = sX0 + (j & 1) * kHalfQ;
-    const __nv_bfloat16* src = gx + static_cast<int64_t>(h0 + j) * P;
-    for (int i = tid; i < Q * 8; i += kThreads) {
-      const int r = i >> 3, ch = i & 7;
-      const bool ok = r < valid;
-      cp_async16(dst + swz<64>(r, ch * 8), src + (ok ? (t0 + r) * a.ldx : 0) + ch * 8, ok);
-    }
-  };
-
   for (int j = 0; j < k; ++j) {
     const int h = h0 + j;
     const uint32_t sX = sX0 + (j & 1) * kHalfQ;
     const float* cs = css + j * Q;
     const float* dt = dts + j * Q;
-    // Weights in the buffer of this head's parity: head j-1's readers use the other one, head j-2's are past
-    // the barrier below of head j-1.
-    float* wdt = reinterpret_cast<float*>(smem + kWdt) + (j & 1) * Q;
-    cp_async_wait<0>();  // x of this head
-    if (tid < Q) wdt[tid] = __expf(cs[tid | 15] - cs[tid]) * dt[tid];
-    wg::fence_proxy_async();
-    cta_sync();  // x_j and the weights are there; every thread is done with head j-1 (x buffer (j+1)&1 is free)
-    if (j + 1 < k) {
-      load_x(j + 1);
-      cp_async_commit();
-    }
-
-    // ---- s_c[:, 64kG..] = x^T diag(exp(cs_end - cs_s) dt_s) B ----
-    float sacc[32];
-    {
-      // Four batches of four k-steps, two fragment buffers: a batch's x^T fragments are built while the
-      // previous batch runs on the tensor cores.
-      uint32_t xa[2][4][4];
-      auto build = [&](int bt, uint32_t(&f)[4][4]) {
-#pragma unroll
-        for (int kk = 0; kk < 4; ++kk) {
-          const int ks = 4 * bt + kk;
-          ldmatrix_x4_trans(sX + offXt + ks * 16 * 128, f[kk]);
-          // weights exp(cs_end - cs_s) dt_s of columns s = 16ks + 2q (+1) and + 8 (+1), as bf16 pairs
-          const float fb = __expf(cs[Q - 1] - cs[ks * 16 + 15]);
-          const float2 va = *reinterpret_cast<const float2*>(wdt + ks * 16 + 2 * q);
-          const float2 vb = *reinterpret_cast<const float2*>(wdt + ks * 16 + 8 + 2 * q);
-          const uint32_t w0 = pack_bf16(fb * va.x, fb * va.y), w1 = pack_bf16(fb * vb.x, fb * vb.y);
-          f[kk][0] = hmul2(f[kk][0], w0), f[kk][1] = hmul2(f[kk][1], w0);
-          f[kk][2] = hmul2(f[kk][2], w1), f[kk][3] = hmul2(f[kk][3], w1);
-        }
-      };
-      auto issue = [&](int bt, const uint32_t(&f)[4][4]) {
-        wg::fence();
-#pragma unroll
-        for (int kk = 0; kk < 4; ++kk) wg::mma_rs_m64n64_tb(sacc, f[kk], desc_mn(sB + kG * kHalfQ, 4 * bt + kk), bt + kk > 0);
-        wg::commit();
-      };
-      build(0, xa[0]);
-      issue(0, xa[0]);
-      build(1, xa[1]);
-      issue(1, xa[1]);
-#pragma unroll
-      for (int bt = 2; bt < Q / 64; ++bt) {
-        wg::wait<1>();  // batch bt-2 has read its fragments
-        wg::fence_regs(xa[bt & 1][0]), wg::fence_regs(xa[bt & 1][1]), wg::fence_regs(xa[bt & 1][2]), wg::fence_regs(xa[bt & 1][3]);
-        build(bt, xa[bt & 1]);
-        issue(bt, xa[bt & 1]);
-      }
-
-      // S_prev: each thread polls the flag itself (acquire) and reads its part of the state while s_c runs.
-      const float* sprev = c == 0 ? (a.init_state ? a.init_state + h * PN : nullptr)
-                                  : ring + (static_cast<size_t>(h) * 2 + ((c - 1) & 1)) * PN;
-      if (c > 0) {
-        const long long t_start = clock64();
-        // The exit test is a warp vote, so the loop is warp-uniform (a divergent path between wgmma issue and
-        // wait makes ptxas serialize the wgmmas).
-        while (!__all_sync(0xffffffffu, ld_flag_acquire(flags + h) >= static_cast<unsigned>(c))) {
-          __nanosleep(32);
-          if (clock64() - t_start > (1ll << 32)) __trap();  // seconds: a broken chain fails loudly, never hangs
-        }
-      }
-      wg::wait<1>();  // batches 0-2 are done: their fragment registers hold the state instead
-      float sp[32];
-#pragma unroll
-      for (int nt = 0; nt < 8; ++nt) {
-        const int p = w * 16 + gq, n = kG * 64 + nt * 8 + 2 * q;
-        float2 v0 = make_float2(0.f, 0.f), v1 = v0;
-        if (sprev) {
-          v0 = __ldcg(reinterpret_cast<const float2*>(sprev + p * N + n));
-          v1 = __ldcg(reinterpret_cast<const float2*>(sprev + (p + 8) * N + n));
-        }
-        sp[4 * nt] = v0.x, sp[4 * nt + 1] = v0.y, sp[4 * nt + 2] = v1.x, sp[4 * nt + 3] = v1.y;
-      }
-      wg::wait<0>();
-      wg::fence_regs(sacc);
-
-      // S_c = exp(cs_end) S_prev + s_c -> ring slot c%2 (or the final state); bf16 S_prev -> shared memory.
-      const float decay = __expf(cs[Q - 1]);
-      float* dst = last_chunk ? a.final_state + h * PN : ring + (static_cast<size_t>(h) * 2 + (c & 1)) * PN;
-#pragma unroll
-      for (int nt = 0; nt < 8; ++nt) {
-        const int p = w * 16 + gq, n = kG * 64 + nt * 8 + 2 * q;
-        __stcg(reinterpret_cast<float2*>(dst + p * N + n), make_float2(decay * sp[4 * nt] + sacc[4 * nt], decay * sp[4 * nt + 1] + sacc[4 * nt + 1]));
-        __stcg(reinterpret_cast<float2*>(dst + (p + 8) * N + n),
-               make_float2(decay * sp[4 * nt + 2] + sacc[4 * nt + 2], decay * sp[4 * nt + 3] + sacc[4 * nt + 3]));
-        *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p, n)) = pack_bf16(sp[4 * nt], sp[4 * nt + 1]);
-        *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p + 8, n)) = pack_bf16(sp[4 * nt + 2], sp[4 * nt + 3]);
-      }
-    }
-    wg::fence_proxy_async();
-    cta_sync();  // S_c stored by every thread, bf16 S_prev complete
-    if (tid == 0 && !last_chunk) {
-      __threadfence();
-      st_flag(flags + h, static_cast<unsigned>(c + 1));
-    }
+    const float* wdt = reinterpret_cast<const float*>(smem + kWdt) + (j & 1) * Q;
+    bar_sync(kBarFull, 384);  // S_prev(j), the weights and x_j are there
 
     const float Dh = a.head.D ? a.head.D[h] : 0.f;
     // ---- y, one 64-row tile at a time: exp(cs_t) C S_prev^T (tensor cores; the first decayed G blocks are
@@ -275,7 +332,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int
     };
     __nv_bfloat16* gy = static_cast<__nv_bfloat16*>(a.y) + static_cast<int64_t>(h) * P + 2 * q;
     // Units [u0, u1) belong to 64-row tile `tile`.
-    auto tile_pass = [&](auto u0c, auto u1c, int tile) {
+    auto tile_pass = [&](auto u0c, auto u1c, int tile, bool release_sb) {
       constexpr int u0 = decltype(u0c)::value, u1 = decltype(u1c)::value;
       float y[32];
       wg::fence();
@@ -286,6 +343,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int
       decay_half(2 * u0, dec[0]);
       wg::wait<0>();
       wg::fence_regs(y);
+      if (release_sb) bar_arrive(kBarEmpty, 384);  // both of this warpgroup's C S_prev^T products are done
       const int ta = (4 * tile + w) * 16 + gq;
       {
         const float ea = __expf(cs[ta]), eb = __expf(cs[ta + 8]);
@@ -324,8 +382,9 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int c, int
           *reinterpret_cast<uint32_t*>(gy + (r0 + 8) * a.ldy + 8 * nt) = pack_bf16(y[4 * nt + 2], y[4 * nt + 3]);
       }
     };
-    tile_pass(std::integral_constant<int, 0>{}, std::integral_constant<int, kLoU>{}, kLo);
-    tile_pass(std::integral_constant<int, kLoU>{}, std::integral_constant<int, kUnits>{}, kHi);
+    tile_pass(std::integral_constant<int, 0>{}, std::integral_constant<int, kLoU>{}, kLo, false);
+    tile_pass(std::integral_constant<int, kLoU>{}, std::integral_constant<int, kUnits>{}, kHi, j + 1 < k);
+    if (j + 2 < k) bar_arrive(kBarXFree, 384);  // every MMA reading x_j has completed (tile_pass waits for them)
   }
 }
 
@@ -338,12 +397,11 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int c = tl.c, h0 = tl.h0, grp = tl.grp, valid = tl.valid;
   const int64_t t0 = tl.t0;
 
-  // B_c, C_c (shared by the CTA's heads) and x of its first head; rows past the end are zero-filled.
+  // B_c, C_c (shared by the CTA's heads) and x of its first two heads; rows past the end are zero-filled.
   const uint32_t base = smem_addr(smem);
   {
     const __nv_bfloat16* gB = static_cast<const __nv_bfloat16*>(a.B) + static_cast<int64_t>(grp) * N;
     const __nv_bfloat16* gC = static_cast<const __nv_bfloat16*>(a.C) + static_cast<int64_t>(grp) * N;
-    const __nv_bfloat16* gx = static_cast<const __nv_bfloat16*>(a.x) + static_cast<int64_t>(h0) * P;
     for (int i = tid; i < Q * 16; i += kThreads) {
       const int r = i >> 4, ch = i & 15;
       const bool ok = r < valid;
@@ -351,8 +409,8 @@ __global__ void __launch_bounds__(kThreads, 1)
       const uint32_t off = hsw<Q>(r, ch * 8);
       cp_async16(base + kB + off, gB + row * a.ldb + ch * 8, ok);
       cp_async16(base + kC + off, gC + row * a.ldc + ch * 8, ok);
-      if (ch < 8) cp_async16(base + kX + swz<64>(r, ch * 8), gx + row * a.ldx + ch * 8, ok);
     }
+    for (int j = 0; j < 2 && j < k; ++j) load_x(a, h0, j, t0, valid, base + kX, tid, kThreads);
     cp_async_commit();
   }
 
@@ -364,9 +422,9 @@ __global__ void __launch_bounds__(kThreads, 1)
   wg::fence_proxy_async();
   __syncthreads();
 
-  const bool last_chunk = c == nchunks - 1;
-  if (warp < 4) consumer<0>(a, k, c, h0, t0, valid, last_chunk, ring, flags, smem);
-  else consumer<1>(a, k, c, h0, t0, valid, last_chunk, ring, flags, smem);
+  if (warp < 4) consumer<0>(a, k, h0, t0, valid, smem);
+  else if (warp < 8) consumer<1>(a, k, h0, t0, valid, smem);
+  else producer(a, k, c, h0, t0, valid, c == nchunks - 1, ring, flags, smem);
 }
 
 }  // namespace

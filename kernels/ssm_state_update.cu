@@ -91,7 +91,7 @@ __global__ void __launch_bounds__(kWarps * 32) ssm_state_update_kernel(const Ssm
 // and of the group's 2N B/C channels (read only: every item of the group needs them), the state rows, y.
 // Then y (bf16) * silu(z) goes to a workspace with the item's sum of squares. After the grid barrier, phase 2
 // normalises each item by its group's total, and the first item of each group shifts the B/C conv state
-// (nobody reads it any more). Without norm_w, phase 1 writes the output and phase 2 only shifts B/C.
+// (nobody reads it any more; its loads are issued before the norm's so the two round trips overlap). Without norm_w, phase 1 writes the output and phase 2 only shifts B/C.
 template <int NPL, int K>
 __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2DecodeArgs a) {
   __shared__ float xs[kRowsPerBlock];
@@ -131,6 +131,13 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
 #pragma unroll
     for (int r = 0; r < kRowsPerWarp; ++r)
       load_row<NPL>(a.ssm_state + (b * HP + h * a.P + ps * kRowsPerBlock + warp * kRowsPerWarp + r) * a.N + lane * NPL, srow[r]);
+    // The gate's z values (lane 0 of each warp, one per row) are loaded up front too.
+    float zrow[kRowsPerWarp];
+#pragma unroll
+    for (int r = 0; r < kRowsPerWarp; ++r)
+      zrow[r] = a.z && lane == 0
+                    ? __bfloat162float(static_cast<const __nv_bfloat16*>(a.z)[b * a.ldz + h * a.P + ps * kRowsPerBlock + warp * kRowsPerWarp + r])
+                    : 0.f;
     const float dt_raw = __bfloat162float(static_cast<const __nv_bfloat16*>(a.head.dt)[b * a.head.lddt + h]);
     const float bias = a.head.dt_bias ? a.head.dt_bias[h] : 0.f, Ah = a.head.A[h], Dh = a.head.D ? a.head.D[h] : 0.f;
     if (threadIdx.x < kRowsPerBlock) xs[threadIdx.x] = conv(b, h * a.P + ps * kRowsPerBlock + threadIdx.x, true);
@@ -149,7 +156,7 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
       const float xp = xs[pl];
       const float acc = update_row<NPL>(a.ssm_state + (b * HP + c) * a.N + lane * NPL, srow[r], dA, dt * xp, Bf, Cf);
       if (lane == 0) {
-        const float zg = a.z ? silu(__bfloat162float(static_cast<const __nv_bfloat16*>(a.z)[b * a.ldz + c])) : 1.f;
+        const float zg = a.z ? silu(zrow[r]) : 1.f;
         if (a.norm_w) {
           const float v = __bfloat162float(__float2bfloat16_rn(acc + Dh * xp)) * zg;  // y is bf16 before the norm
           v_ws[b * HP + c] = v;
@@ -171,6 +178,23 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
 
   for (int64_t it = blockIdx.x; it < items; it += gridDim.x) {
     const int64_t b = it / (a.H * PS), h = (it / PS) % a.H, ps = it % PS, g = h / hpg;
+    // The group's first item shifts the B/C conv state: its loads go out before the norm's, not after.
+    const bool shifter = h % hpg == 0 && ps == 0;
+    constexpr int kBcPerThread = 2 * 256 / (kWarps * 32);  // 2N channels, N <= 256
+    __nv_bfloat16 win[kBcPerThread][K];
+    if (shifter) {
+#pragma unroll
+      for (int m = 0; m < kBcPerThread; ++m) {
+        const int i = threadIdx.x + m * kWarps * 32;
+        if (i < 2 * a.N) {
+          const int64_t c = bc_channel(g, i);
+          const __nv_bfloat16* st = cst + b * K * C + c;
+#pragma unroll
+          for (int k = 0; k + 1 < K; ++k) win[m][k] = st[(k + 1) * C];
+          win[m][K - 1] = xbc[b * a.ldxbc + c];
+        }
+      }
+    }
     if (a.norm_w) {
       const int64_t first = (b * a.H + g * hpg) * PS, count = hpg * PS;
       const int64_t c = h * a.P + ps * kRowsPerBlock + (threadIdx.x % kRowsPerBlock);
@@ -185,8 +209,17 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
       if (threadIdx.x < kRowsPerBlock) yo[b * a.ldy + c] = __float2bfloat16_rn(v * rstd * w);
       __syncthreads();  // red is reused by the next item
     }
-    if (h % hpg == 0 && ps == 0)
-      for (int i = threadIdx.x; i < 2 * a.N; i += blockDim.x) conv(b, bc_channel(g, i), true);
+    if (shifter) {
+#pragma unroll
+      for (int m = 0; m < kBcPerThread; ++m) {
+        const int i = threadIdx.x + m * kWarps * 32;
+        if (i < 2 * a.N) {
+          __nv_bfloat16* st = cst + b * K * C + bc_channel(g, i);
+#pragma unroll
+          for (int k = 0; k < K; ++k) st[k * C] = win[m][k];
+        }
+      }
+    }
   }
 }
 
