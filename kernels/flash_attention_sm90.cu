@@ -95,7 +95,7 @@ __device__ __forceinline__ void issue_pv(float (&o)[64], const uint32_t (&pf)[32
 #pragma unroll
   for (int kk = 0; kk < kBN / 16; ++kk) {
     const uint32_t a[4] = {pf[4 * kk], pf[4 * kk + 1], pf[4 * kk + 2], pf[4 * kk + 3]};
-    wg::mma_rs_m64n128_tb(o, a, wg::make_desc(sv + kk * 2048, kHalfTile, 1024), 1);
+    wg::mma_rs_m64n128_tb(o, a, wg::make_desc(sv + kk * 2048, kHalfTile, 1024));
   }
 }
 

@@ -97,8 +97,9 @@ __device__ __forceinline__ void load_x(const SsdScanArgs& a, int h0, int j, int6
 }
 
 // The producer warpgroup (threads 256..383): per head j, one head ahead of the consumers,
-//   s_c = x^T diag(exp(cs_end - cs_s) dt_s) B (m64n128: all 128 state columns; A = x^T from ldmatrix.trans
-//   scaled by the weights in bf16x2, B N-major), S_prev polled from the ring while s_c runs,
+//   s_c = x^T diag(exp(cs_end - cs_s) dt_s) B (all 128 state columns as two m64n64 products sharing their A
+//   fragments: x^T from ldmatrix.trans scaled by the weights in bf16x2; B N-major), the flag polled while s_c
+//   runs, then S_prev read from the ring,
 //   S_c = exp(cs_end) S_prev + s_c to the ring and its flag raised (the inter-chunk chain), then bf16 S_prev
 //   for the consumers' C S_prev^T, and x_{j+2}'s copy once the consumers have released x_j.
 __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int h0, int64_t t0, int valid, bool last_chunk,
