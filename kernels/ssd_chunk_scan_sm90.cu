@@ -24,12 +24,12 @@
 //   y = exp(cs_t) (C S_prev^T) (both operands in shared memory) + (G o decay o dt, causal; D on the diagonal) x
 //   (A = the decayed G blocks in registers, decayed half a unit ahead of the MMAs; B = x N-major), one 64-row
 //   tile at a time, stored straight from the accumulators as bf16 pairs.
-// Registers: 384 threads leave 168 a thread; the consumers need more (724 bytes of spills, ptxas -v), and
-// setmaxnreg (consumers up, producer down) made ptxas spill more, not less. Decaying the G blocks with bf16x2
-// multiplies would fit (76 bytes) and measured 2.63 ms at 103K tokens, but its y is wrong on the H100 -- with
-// mul.bf16x2 and with fma.rn.bf16x2 alike, while the same bf16 roundings done in f32 and packed are right
-// (profiles/h100/mamba2-notes.md, version 6): not understood yet, so not used.
-// Numerics are the mma.sync kernel's: the same operands rounded to bf16 at the same points, f32 accumulation.
+// Registers: 384 threads leave 168 a thread. The consumers hold G (80 registers), y (32) and two decayed half
+// units (16); decaying with bf16x2 multiplies (one instruction a register) keeps the spills at about 240 bytes
+// (ptxas -v; f32 decays spilled 724). setmaxnreg (consumers up, producer down) made ptxas spill more, not less.
+// ptxas miscompiles the bf16x2 decays unless the G fragments are made opaque to it (see `opaque_zero` below).
+// Numerics: the operands are rounded to bf16 as in the mma.sync kernel, except that a decay factor pair is rounded
+// to bf16 before it multiplies a G pair (the mma.sync kernel multiplies in f32 and rounds once); f32 accumulation.
 #include <cuda_bf16.h>
 
 #include <type_traits>
@@ -59,6 +59,14 @@ constexpr int kWdt = kCs + kMaxHeads * Q * 4;  // intra weights exp(cs_blockend 
 constexpr int kTicket = kWdt + Q * 4;          // the CTA's tile, in the second weights buffer (first written at head 1)
 constexpr int kSmem = kWdt + 2 * Q * 4 + 1024;  // + alignment slack
 static_assert(kSmem <= 227 * 1024, "shared memory over the per-block limit");
+
+// e^x for x <= 0 (the decays): ex2.approx.ftz, without __expf's denormal fix-up (three instructions an exponential
+// here). Results below 2^-126 flush to zero, which only drops terms that small against the others.
+__device__ __forceinline__ float exp_neg(float x) {
+  float r;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x * 1.4426950408889634f));
+  return r;
+}
 
 // Byte offset of (row, col) in a tile of `Rows` rows stored as 64-column swizzled halves.
 template <int Rows>
@@ -124,7 +132,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
     // released x_{j-2} (kBarXFree, before x_j's copy) after their last read of them.
     float* wdt = reinterpret_cast<float*>(smem + kWdt) + (j & 1) * Q;
     cp_async_wait<0>();  // this thread's copies of x_j
-    for (int t = ptid; t < Q; t += 128) wdt[t] = __expf(cs[t | 15] - cs[t]) * dt[t];
+    for (int t = ptid; t < Q; t += 128) wdt[t] = exp_neg(cs[t | 15] - cs[t]) * dt[t];
     bar_sync(kBarProd, 128);  // x_j and the weights complete
 
     float sacc[2][32];  // state columns [0, 64) and [64, 128)
@@ -138,7 +146,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
           const int ks = 4 * bt + kk;
           ldmatrix_x4_trans(sX + offXt + ks * 16 * 128, f[kk]);
           // weights exp(cs_end - cs_s) dt_s of columns s = 16ks + 2q (+1) and + 8 (+1), as bf16 pairs
-          const float fb = __expf(cs[Q - 1] - cs[ks * 16 + 15]);
+          const float fb = exp_neg(cs[Q - 1] - cs[ks * 16 + 15]);
           const float2 va = *reinterpret_cast<const float2*>(wdt + ks * 16 + 2 * q);
           const float2 vb = *reinterpret_cast<const float2*>(wdt + ks * 16 + 8 + 2 * q);
           const uint32_t w0 = pack_bf16(fb * va.x, fb * va.y), w1 = pack_bf16(fb * vb.x, fb * vb.y);
@@ -168,9 +176,12 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
       }
     }
 
-    // S_prev: each thread polls the flag itself (acquire) while s_c runs, then reads its part of the state.
-    const float* sprev = c == 0 ? (a.init_state ? a.init_state + h * PN : nullptr)
-                                : ring + (static_cast<size_t>(h) * 2 + ((c - 1) & 1)) * PN;
+    // S_prev: each thread polls the flag itself (acquire) while s_c runs, then reads its part of the state. Ring
+    // slots hold a state in this warpgroup's accumulator order -- thread ptid's 64 values as 16 float4 at
+    // [i][ptid], written and read by the same thread mapping -- so a thread moves its state in 16 coalesced
+    // 16-byte loads and stores. The initial and final states are [P][N] row-major.
+    const size_t slot_stride = 2 * PN;
+    float sp[64];
     if (c > 0) {
       const long long t_start = clock64();
       // The exit test is a warp vote, so the loop is warp-uniform (a divergent path between wgmma issue and
@@ -179,33 +190,49 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
         __nanosleep(32);
         if (clock64() - t_start > (1ll << 32)) __trap();  // seconds: a broken chain fails loudly, never hangs
       }
+      const float4* src = reinterpret_cast<const float4*>(ring + h * slot_stride + ((c - 1) & 1) * PN) + ptid;
+#pragma unroll
+      for (int i = 0; i < 16; ++i) {
+        const float4 v = __ldcg(src + i * 128);
+        sp[4 * i] = v.x, sp[4 * i + 1] = v.y, sp[4 * i + 2] = v.z, sp[4 * i + 3] = v.w;
+      }
+    } else {
+      const float* init = a.init_state ? a.init_state + h * PN : nullptr;
+#pragma unroll
+      for (int nt = 0; nt < 16; ++nt) {
+        const int p = w * 16 + gq, n = nt * 8 + 2 * q;
+        float2 v0 = make_float2(0.f, 0.f), v1 = v0;
+        if (init) {
+          v0 = __ldcg(reinterpret_cast<const float2*>(init + p * N + n));
+          v1 = __ldcg(reinterpret_cast<const float2*>(init + (p + 8) * N + n));
+        }
+        sp[4 * nt] = v0.x, sp[4 * nt + 1] = v0.y, sp[4 * nt + 2] = v1.x, sp[4 * nt + 3] = v1.y;
+      }
     }
     wg::wait<0>();
     wg::fence_regs(sacc[0]), wg::fence_regs(sacc[1]);
-    float sp[64];
-#pragma unroll
-    for (int nt = 0; nt < 16; ++nt) {
-      const int p = w * 16 + gq, n = nt * 8 + 2 * q;
-      float2 v0 = make_float2(0.f, 0.f), v1 = v0;
-      if (sprev) {
-        v0 = __ldcg(reinterpret_cast<const float2*>(sprev + p * N + n));
-        v1 = __ldcg(reinterpret_cast<const float2*>(sprev + (p + 8) * N + n));
-      }
-      sp[4 * nt] = v0.x, sp[4 * nt + 1] = v0.y, sp[4 * nt + 2] = v1.x, sp[4 * nt + 3] = v1.y;
-    }
 
     // S_c = exp(cs_end) S_prev + s_c -> ring slot c%2 (or the final state), then the flag; S_prev kept in bf16.
     uint32_t spb[32];
     {
-      const float decay = __expf(cs[Q - 1]);
-      float* dst = last_chunk ? a.final_state + h * PN : ring + (static_cast<size_t>(h) * 2 + (c & 1)) * PN;
+      const float decay = exp_neg(cs[Q - 1]);
+      auto sc = [&](int i) { return decay * sp[i] + sacc[i >> 5][i & 31]; };
+      if (last_chunk) {
+        float* dst = a.final_state + h * PN;
 #pragma unroll
-      for (int nt = 0; nt < 16; ++nt) {
-        const int p = w * 16 + gq, n = nt * 8 + 2 * q;
-        const float* sa = &sacc[nt >> 3][4 * (nt & 7)];
-        __stcg(reinterpret_cast<float2*>(dst + p * N + n), make_float2(decay * sp[4 * nt] + sa[0], decay * sp[4 * nt + 1] + sa[1]));
-        __stcg(reinterpret_cast<float2*>(dst + (p + 8) * N + n), make_float2(decay * sp[4 * nt + 2] + sa[2], decay * sp[4 * nt + 3] + sa[3]));
-        spb[2 * nt] = pack_bf16(sp[4 * nt], sp[4 * nt + 1]), spb[2 * nt + 1] = pack_bf16(sp[4 * nt + 2], sp[4 * nt + 3]);
+        for (int nt = 0; nt < 16; ++nt) {
+          const int p = w * 16 + gq, n = nt * 8 + 2 * q;
+          __stcg(reinterpret_cast<float2*>(dst + p * N + n), make_float2(sc(4 * nt), sc(4 * nt + 1)));
+          __stcg(reinterpret_cast<float2*>(dst + (p + 8) * N + n), make_float2(sc(4 * nt + 2), sc(4 * nt + 3)));
+          spb[2 * nt] = pack_bf16(sp[4 * nt], sp[4 * nt + 1]), spb[2 * nt + 1] = pack_bf16(sp[4 * nt + 2], sp[4 * nt + 3]);
+        }
+      } else {
+        float4* dst = reinterpret_cast<float4*>(ring + h * slot_stride + (c & 1) * PN) + ptid;
+#pragma unroll
+        for (int i = 0; i < 16; ++i) {
+          __stcg(dst + i * 128, make_float4(sc(4 * i), sc(4 * i + 1), sc(4 * i + 2), sc(4 * i + 3)));
+          spb[2 * i] = pack_bf16(sp[4 * i], sp[4 * i + 1]), spb[2 * i + 1] = pack_bf16(sp[4 * i + 2], sp[4 * i + 3]);
+        }
       }
     }
     bar_sync(kBarProd, 128);  // S_c stored by every producer thread
@@ -252,6 +279,14 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
   auto col_unit = [](int u) { return u < kLoU ? u : u - kLoU; };
 
   // ---- G = C B^T: unit u = rows of tile_of(u) x columns [64 col_unit(u), +64), as bf16 A fragments ----
+  // ptxas (CUDA 13.0, -O3 and -O2) miscompiles this kernel when the G fragments feed bf16x2 multiplies: it drops
+  // three of the ten wgmma groups computing G (a placeholder HGMMA.64x8x16 RZ is left in the SASS) and reads
+  // those units' fragments from other units' registers -- the PTX is right, y comes out wrong (rel_l2 ~1). XORing
+  // each fragment with a distinct multiple of a zero ptxas cannot see through stops it (found with cuobjdump:
+  // profiles/h100/mamba2-notes.md, version 7). The GPU tests catch a relapse.
+  unsigned opaque_zero;
+  asm volatile("mov.u32 %0, %%dynamic_smem_size;" : "=r"(opaque_zero));
+  opaque_zero >>= 24;  // dynamic shared memory is < 16 MiB
   uint32_t gf[kUnits][16];
   {
     float acc[2][32];
@@ -274,7 +309,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
       }
       wg::fence_regs(acc[u & 1]);
 #pragma unroll
-      for (int i = 0; i < 16; ++i) gf[u][i] = pack_bf16(acc[u & 1][2 * i], acc[u & 1][2 * i + 1]);
+      for (int i = 0; i < 16; ++i) gf[u][i] = pack_bf16(acc[u & 1][2 * i], acc[u & 1][2 * i + 1]) ^ (opaque_zero * (16 * u + i + 1));
     }
   }
 
@@ -304,13 +339,14 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
         const int sa = jb * 16 + 2 * q, sb = sa + 8;
         const uint32_t* g4 = &gf[u][4 * kb];
         const float ref = cs[jb * 16 + 15];
-        const float ra = __expf(csa - ref), rb = __expf(csb - ref);
+        const float ra = exp_neg(csa - ref), rb = exp_neg(csb - ref);
         const float2 wa = *reinterpret_cast<const float2*>(wdt + sa);
         const float2 wb = *reinterpret_cast<const float2*>(wdt + sb);
-        out[4 * b + 0] = pack_bf16(bf16_lo(g4[0]) * (ra * wa.x), bf16_hi(g4[0]) * (ra * wa.y));
-        out[4 * b + 1] = pack_bf16(bf16_lo(g4[1]) * (rb * wa.x), bf16_hi(g4[1]) * (rb * wa.y));
-        out[4 * b + 2] = pack_bf16(bf16_lo(g4[2]) * (ra * wb.x), bf16_hi(g4[2]) * (ra * wb.y));
-        out[4 * b + 3] = pack_bf16(bf16_lo(g4[3]) * (rb * wb.x), bf16_hi(g4[3]) * (rb * wb.y));
+        // bf16x2: the factor pair rounded to bf16, one multiply a register (the mma.sync kernel rounds once, in f32)
+        out[4 * b + 0] = hmul2(g4[0], pack_bf16(ra * wa.x, ra * wa.y));
+        out[4 * b + 1] = hmul2(g4[1], pack_bf16(rb * wa.x, rb * wa.y));
+        out[4 * b + 2] = hmul2(g4[2], pack_bf16(ra * wb.x, ra * wb.y));
+        out[4 * b + 3] = hmul2(g4[3], pack_bf16(rb * wb.x, rb * wb.y));
       }
       if (col_unit(u) == tile_of(u) && (w >> 1) == (v & 1)) {  // warp-uniform: no divergence
         uint32_t g4[4];
@@ -347,7 +383,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
       if (release_sb) bar_arrive(kBarEmpty, 384);  // both of this warpgroup's C S_prev^T products are done
       const int ta = (4 * tile + w) * 16 + gq;
       {
-        const float ea = __expf(cs[ta]), eb = __expf(cs[ta + 8]);
+        const float ea = exp_neg(cs[ta]), eb = exp_neg(cs[ta + 8]);
 #pragma unroll
         for (int nt = 0; nt < 8; ++nt) y[4 * nt] *= ea, y[4 * nt + 1] *= ea, y[4 * nt + 2] *= eb, y[4 * nt + 3] *= eb;
       }
@@ -392,7 +428,9 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
 __global__ void __launch_bounds__(kThreads, 1)
     ssd_chunk_scan_sm90_kernel(const SsdScanArgs a, int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket) {
   extern __shared__ unsigned char smem_raw[];
-  unsigned char* smem = reinterpret_cast<unsigned char*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t{1023});
+  // Aligned by an offset from smem_raw (not through an integer cast), so the compiler still knows every pointer
+  // derived from it is shared memory: ld.shared (LDS), not generic loads.
+  unsigned char* smem = smem_raw + ((1024u - (smem_addr(smem_raw) & 1023u)) & 1023u);
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const SsdTile tl = claim_ssd_tile(a, k, nhb, Q, ticket, reinterpret_cast<int*>(smem + kTicket));
   const int c = tl.c, h0 = tl.h0, grp = tl.grp, valid = tl.valid;
