@@ -112,11 +112,13 @@ __device__ __forceinline__ void st_flag(unsigned* p, unsigned v) {
 }
 
 // One warp's share of an SSD chunk's prologue: dt_t = discretised dt of head h for the Q tokens from t0 (0 past
-// `valid`) and the within-chunk inclusive cumulative sums of dt*A, into dts[0..Q) and css[0..Q).
+// `valid`) and the within-chunk inclusive cumulative sums of dt*A*a_scale, into dts[0..Q) and css[0..Q)
+// (a_scale = log2(e) gives sums in base-2 units, for ex2 without a multiply).
 template <int Q>
-__device__ __forceinline__ void chunk_dt_cumsum(const SsdHeadArgs& hd, int h, int64_t t0, int valid, int lane, float* dts, float* css) {
+__device__ __forceinline__ void chunk_dt_cumsum(const SsdHeadArgs& hd, int h, int64_t t0, int valid, int lane, float* dts, float* css,
+                                                float a_scale = 1.f) {
   constexpr int TPL = Q / 32;
-  const float A = hd.A[h], bias = hd.dt_bias ? hd.dt_bias[h] : 0.f;
+  const float A = hd.A[h] * a_scale, bias = hd.dt_bias ? hd.dt_bias[h] : 0.f;
   const __nv_bfloat16* gdt = static_cast<const __nv_bfloat16*>(hd.dt);
   float d[TPL], run = 0.f;
 #pragma unroll
@@ -144,12 +146,26 @@ __device__ __forceinline__ void chunk_dt_cumsum(const SsdHeadArgs& hd, int h, in
 // The causal decay of a diagonal 16x16 block of C B^T, in place on one thread's 8 elements of an m16n8k16 A
 // fragment (rows ta, ta+8; columns sa, sa+1, sa+8, sa+9 in the order (ta,sa) (ta,sa+1) (ta+8,sa) (ta+8,sa+1) and
 // the same at sa+8): m = s <= t ? m exp(cs_t - cs_s) dt_s (+ D on the diagonal: y_t += D x_t) : 0.
+// e^x, or 2^x (ex2.approx.ftz) when kLog2: the decays of cumulative sums kept in base-2 units.
+template <bool kLog2>
+__device__ __forceinline__ float decay_exp(float x) {
+  if constexpr (kLog2) {
+    float r;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+    return r;
+  } else {
+    return __expf(x);
+  }
+}
+// kLog2: cs holds base-2 sums (chunk_dt_cumsum with a_scale log2(e)).
+template <bool kLog2 = false>
 __device__ __forceinline__ void decay_diagonal(float (&m)[8], int ta, int sa, const float* cs, const float* dt, float D) {
   const int tb = ta + 8, sb = sa + 8;
   const int tt[8] = {ta, ta, tb, tb, ta, ta, tb, tb};
   const int ss[8] = {sa, sa + 1, sa, sa + 1, sb, sb + 1, sb, sb + 1};
 #pragma unroll
-  for (int e = 0; e < 8; ++e) m[e] = ss[e] <= tt[e] ? m[e] * __expf(cs[tt[e]] - cs[ss[e]]) * dt[ss[e]] + (ss[e] == tt[e] ? D : 0.f) : 0.f;
+  for (int e = 0; e < 8; ++e)
+    m[e] = ss[e] <= tt[e] ? m[e] * decay_exp<kLog2>(cs[tt[e]] - cs[ss[e]]) * dt[ss[e]] + (ss[e] == tt[e] ? D : 0.f) : 0.f;
 }
 
 // The SSD scans' work unit: CTAs take tiles (chunk c, heads h0..h0+k-1 of group grp) from an atomic ticket in

@@ -54,17 +54,19 @@ constexpr int kC = kB + 2 * kHalfQ;          // C_c [Q][N]: two halves
 constexpr int kX = kC + 2 * kHalfQ;          // x [Q][P]: two buffers (this head, the next)
 constexpr int kSb = kX + 2 * kHalfQ;         // S_prev bf16 [P][N]: two halves
 constexpr int kDt = kSb + 2 * kHalfP;        // dt [kMaxHeads][Q] f32
-constexpr int kCs = kDt + kMaxHeads * Q * 4;  // within-chunk cumulative dt*A [kMaxHeads][Q] f32
+constexpr int kCs = kDt + kMaxHeads * Q * 4;  // within-chunk cumulative log2(e) dt*A [kMaxHeads][Q] f32
 constexpr int kWdt = kCs + kMaxHeads * Q * 4;  // intra weights exp(cs_blockend - cs_s) dt_s [2][Q] f32, by head parity
 constexpr int kTicket = kWdt + Q * 4;          // the CTA's tile, in the second weights buffer (first written at head 1)
 constexpr int kSmem = kWdt + 2 * Q * 4 + 1024;  // + alignment slack
 static_assert(kSmem <= 227 * 1024, "shared memory over the per-block limit");
 
-// e^x for x <= 0 (the decays): ex2.approx.ftz, without __expf's denormal fix-up (three instructions an exponential
-// here). Results below 2^-126 flush to zero, which only drops terms that small against the others.
-__device__ __forceinline__ float exp_neg(float x) {
+// The within-chunk cumulative sums of dt*A are kept in base-2 units (cs = log2(e) sum dt A), so a decay
+// e^(cs_t - cs_s) is one ex2.approx.ftz of the difference: no multiply, and none of __expf's denormal fix-up
+// (three more instructions). Results below 2^-126 flush to zero, which only drops terms that small.
+constexpr float kLog2e = 1.4426950408889634f;
+__device__ __forceinline__ float exp2_neg(float x) {
   float r;
-  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x * 1.4426950408889634f));
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
   return r;
 }
 
@@ -132,7 +134,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
     // released x_{j-2} (kBarXFree, before x_j's copy) after their last read of them.
     float* wdt = reinterpret_cast<float*>(smem + kWdt) + (j & 1) * Q;
     cp_async_wait<0>();  // this thread's copies of x_j
-    for (int t = ptid; t < Q; t += 128) wdt[t] = exp_neg(cs[t | 15] - cs[t]) * dt[t];
+    for (int t = ptid; t < Q; t += 128) wdt[t] = exp2_neg(cs[t | 15] - cs[t]) * dt[t];
     bar_sync(kBarProd, 128);  // x_j and the weights complete
 
     float sacc[2][32];  // state columns [0, 64) and [64, 128)
@@ -146,7 +148,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
           const int ks = 4 * bt + kk;
           ldmatrix_x4_trans(sX + offXt + ks * 16 * 128, f[kk]);
           // weights exp(cs_end - cs_s) dt_s of columns s = 16ks + 2q (+1) and + 8 (+1), as bf16 pairs
-          const float fb = exp_neg(cs[Q - 1] - cs[ks * 16 + 15]);
+          const float fb = exp2_neg(cs[Q - 1] - cs[ks * 16 + 15]);
           const float2 va = *reinterpret_cast<const float2*>(wdt + ks * 16 + 2 * q);
           const float2 vb = *reinterpret_cast<const float2*>(wdt + ks * 16 + 8 + 2 * q);
           const uint32_t w0 = pack_bf16(fb * va.x, fb * va.y), w1 = pack_bf16(fb * vb.x, fb * vb.y);
@@ -215,7 +217,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
     // S_c = exp(cs_end) S_prev + s_c -> ring slot c%2 (or the final state), then the flag; S_prev kept in bf16.
     uint32_t spb[32];
     {
-      const float decay = exp_neg(cs[Q - 1]);
+      const float decay = exp2_neg(cs[Q - 1]);
       auto sc = [&](int i) { return decay * sp[i] + sacc[i >> 5][i & 31]; };
       if (last_chunk) {
         float* dst = a.final_state + h * PN;
@@ -313,15 +315,18 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
     }
   }
 
+  // D of the next head is loaded a head ahead (the first diagonal block needs it right after kBarFull).
+  float Dnext = a.head.D ? a.head.D[h0] : 0.f;
   for (int j = 0; j < k; ++j) {
     const int h = h0 + j;
     const uint32_t sX = sX0 + (j & 1) * kHalfQ;
     const float* cs = css + j * Q;
     const float* dt = dts + j * Q;
     const float* wdt = reinterpret_cast<const float*>(smem + kWdt) + (j & 1) * Q;
+    const float Dh = Dnext;
+    if (a.head.D && j + 1 < k) Dnext = a.head.D[h + 1];
     bar_sync(kBarFull, 384);  // S_prev(j), the weights and x_j are there
 
-    const float Dh = a.head.D ? a.head.D[h] : 0.f;
     // ---- y, one 64-row tile at a time: exp(cs_t) C S_prev^T (tensor cores; the first decayed G blocks are
     // computed meanwhile) + (G o decay o dt, causal; D on the diagonal) x, stored straight from the accumulators ----
     // Decayed blocks of unit u: (G o exp(cs_t - cs_s) dt_s, s <= t; + D on the diagonal) as bf16 A fragments.
@@ -339,7 +344,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
         const int sa = jb * 16 + 2 * q, sb = sa + 8;
         const uint32_t* g4 = &gf[u][4 * kb];
         const float ref = cs[jb * 16 + 15];
-        const float ra = exp_neg(csa - ref), rb = exp_neg(csb - ref);
+        const float ra = exp2_neg(csa - ref), rb = exp2_neg(csb - ref);
         const float2 wa = *reinterpret_cast<const float2*>(wdt + sa);
         const float2 wb = *reinterpret_cast<const float2*>(wdt + sb);
         // bf16x2: the factor pair rounded to bf16, one multiply a register (the mma.sync kernel rounds once, in f32)
@@ -355,7 +360,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
         const int sa = i * 16 + 2 * q;
         float m[8] = {bf16_lo(g4[0]), bf16_hi(g4[0]), bf16_lo(g4[1]), bf16_hi(g4[1]),
                       bf16_lo(g4[2]), bf16_hi(g4[2]), bf16_lo(g4[3]), bf16_hi(g4[3])};
-        decay_diagonal(m, ta, sa, cs, dt, Dh);  // the D skip rides on the diagonal
+        decay_diagonal<true>(m, ta, sa, cs, dt, Dh);  // the D skip rides on the diagonal
         const uint32_t d4[4] = {pack_bf16(m[0], m[1]), pack_bf16(m[2], m[3]), pack_bf16(m[4], m[5]), pack_bf16(m[6], m[7])};
 #pragma unroll
         for (int b = 0; b < 2; ++b)
@@ -383,7 +388,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
       if (release_sb) bar_arrive(kBarEmpty, 384);  // both of this warpgroup's C S_prev^T products are done
       const int ta = (4 * tile + w) * 16 + gq;
       {
-        const float ea = exp_neg(cs[ta]), eb = exp_neg(cs[ta + 8]);
+        const float ea = exp2_neg(cs[ta]), eb = exp2_neg(cs[ta + 8]);
 #pragma unroll
         for (int nt = 0; nt < 8; ++nt) y[4 * nt] *= ea, y[4 * nt + 1] *= ea, y[4 * nt + 2] *= eb, y[4 * nt + 3] *= eb;
       }
@@ -456,7 +461,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   // dt and the within-chunk cumulative sums of dt*A: warp w handles head h0 + w.
   if (warp < k)
     chunk_dt_cumsum<Q>(a.head, h0 + warp, t0, valid, lane, reinterpret_cast<float*>(smem + kDt) + warp * Q,
-                       reinterpret_cast<float*>(smem + kCs) + warp * Q);
+                       reinterpret_cast<float*>(smem + kCs) + warp * Q, kLog2e);
   cp_async_wait<0>();
   wg::fence_proxy_async();
   __syncthreads();
