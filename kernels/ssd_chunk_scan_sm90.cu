@@ -25,7 +25,7 @@
 //   (A = the decayed G blocks in registers, decayed half a unit ahead of the MMAs; B = x N-major), one 64-row
 //   tile at a time, stored straight from the accumulators as bf16 pairs.
 // Registers: 384 threads leave 168 a thread. The consumers hold G (80 registers), y (32) and two decayed half
-// units (16); decaying with bf16x2 multiplies (one instruction a register) keeps the spills at about 240 bytes
+// units (16); decaying with bf16x2 multiplies (one instruction a register) keeps the spills at 108 bytes
 // (ptxas -v; f32 decays spilled 724). setmaxnreg (consumers up, producer down) made ptxas spill more, not less.
 // ptxas miscompiles the bf16x2 decays unless the G fragments are made opaque to it (see `opaque_zero` below).
 // Numerics: the operands are rounded to bf16 as in the mma.sync kernel, except that a decay factor pair is rounded
@@ -285,7 +285,8 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
   // three of the ten wgmma groups computing G (a placeholder HGMMA.64x8x16 RZ is left in the SASS) and reads
   // those units' fragments from other units' registers -- the PTX is right, y comes out wrong (rel_l2 ~1). XORing
   // each fragment with a distinct multiple of a zero ptxas cannot see through stops it (found with cuobjdump:
-  // profiles/h100/mamba2-notes.md, version 7). The GPU tests catch a relapse.
+  // profiles/h100/mamba2-notes.md, version 7). tests/kernels/test_sass_wgmma.cpp checks the SASS on CI (no GPU
+  // needed) and the GPU tests check y.
   unsigned opaque_zero;
   asm volatile("mov.u32 %0, %%dynamic_smem_size;" : "=r"(opaque_zero));
   opaque_zero >>= 24;  // dynamic shared memory is < 16 MiB
