@@ -143,10 +143,8 @@ __device__ __forceinline__ void chunk_dt_cumsum(const SsdHeadArgs& hd, int h, in
   }
 }
 
-// The causal decay of a diagonal 16x16 block of C B^T, in place on one thread's 8 elements of an m16n8k16 A
-// fragment (rows ta, ta+8; columns sa, sa+1, sa+8, sa+9 in the order (ta,sa) (ta,sa+1) (ta+8,sa) (ta+8,sa+1) and
-// the same at sa+8): m = s <= t ? m exp(cs_t - cs_s) dt_s (+ D on the diagonal: y_t += D x_t) : 0.
-// e^x, or 2^x (ex2.approx.ftz) when kLog2: the decays of cumulative sums kept in base-2 units.
+// e^x, or 2^x when kLog2 (ex2.approx.ftz: no multiply and no denormal fix-up; results below 2^-126 flush to zero,
+// which only drops terms that small): the decays of cumulative sums kept in base-2 units.
 template <bool kLog2>
 __device__ __forceinline__ float decay_exp(float x) {
   if constexpr (kLog2) {
@@ -157,6 +155,10 @@ __device__ __forceinline__ float decay_exp(float x) {
     return __expf(x);
   }
 }
+
+// The causal decay of a diagonal 16x16 block of C B^T, in place on one thread's 8 elements of an m16n8k16 A
+// fragment (rows ta, ta+8; columns sa, sa+1, sa+8, sa+9 in the order (ta,sa) (ta,sa+1) (ta+8,sa) (ta+8,sa+1) and
+// the same at sa+8): m = s <= t ? m exp(cs_t - cs_s) dt_s (+ D on the diagonal: y_t += D x_t) : 0.
 // kLog2: cs holds base-2 sums (chunk_dt_cumsum with a_scale log2(e)).
 template <bool kLog2 = false>
 __device__ __forceinline__ void decay_diagonal(float (&m)[8], int ta, int sa, const float* cs, const float* dt, float D) {

@@ -61,14 +61,8 @@ constexpr int kSmem = kWdt + 2 * Q * 4 + 1024;  // + alignment slack
 static_assert(kSmem <= 227 * 1024, "shared memory over the per-block limit");
 
 // The within-chunk cumulative sums of dt*A are kept in base-2 units (cs = log2(e) sum dt A), so a decay
-// e^(cs_t - cs_s) is one ex2.approx.ftz of the difference: no multiply, and none of __expf's denormal fix-up
-// (three more instructions). Results below 2^-126 flush to zero, which only drops terms that small.
+// e^(cs_t - cs_s) is one ex2 of the difference: decay_exp<true>.
 constexpr float kLog2e = 1.4426950408889634f;
-__device__ __forceinline__ float exp2_neg(float x) {
-  float r;
-  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
-  return r;
-}
 
 // Byte offset of (row, col) in a tile of `Rows` rows stored as 64-column swizzled halves.
 template <int Rows>
@@ -134,7 +128,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
     // released x_{j-2} (kBarXFree, before x_j's copy) after their last read of them.
     float* wdt = reinterpret_cast<float*>(smem + kWdt) + (j & 1) * Q;
     cp_async_wait<0>();  // this thread's copies of x_j
-    for (int t = ptid; t < Q; t += 128) wdt[t] = exp2_neg(cs[t | 15] - cs[t]) * dt[t];
+    for (int t = ptid; t < Q; t += 128) wdt[t] = decay_exp<true>(cs[t | 15] - cs[t]) * dt[t];
     bar_sync(kBarProd, 128);  // x_j and the weights complete
 
     float sacc[2][32];  // state columns [0, 64) and [64, 128)
@@ -148,7 +142,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
           const int ks = 4 * bt + kk;
           ldmatrix_x4_trans(sX + offXt + ks * 16 * 128, f[kk]);
           // weights exp(cs_end - cs_s) dt_s of columns s = 16ks + 2q (+1) and + 8 (+1), as bf16 pairs
-          const float fb = exp2_neg(cs[Q - 1] - cs[ks * 16 + 15]);
+          const float fb = decay_exp<true>(cs[Q - 1] - cs[ks * 16 + 15]);
           const float2 va = *reinterpret_cast<const float2*>(wdt + ks * 16 + 2 * q);
           const float2 vb = *reinterpret_cast<const float2*>(wdt + ks * 16 + 8 + 2 * q);
           const uint32_t w0 = pack_bf16(fb * va.x, fb * va.y), w1 = pack_bf16(fb * vb.x, fb * vb.y);
@@ -217,7 +211,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
     // S_c = exp(cs_end) S_prev + s_c -> ring slot c%2 (or the final state), then the flag; S_prev kept in bf16.
     uint32_t spb[32];
     {
-      const float decay = exp2_neg(cs[Q - 1]);
+      const float decay = decay_exp<true>(cs[Q - 1]);
       auto sc = [&](int i) { return decay * sp[i] + sacc[i >> 5][i & 31]; };
       if (last_chunk) {
         float* dst = a.final_state + h * PN;
@@ -345,7 +339,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
         const int sa = jb * 16 + 2 * q, sb = sa + 8;
         const uint32_t* g4 = &gf[u][4 * kb];
         const float ref = cs[jb * 16 + 15];
-        const float ra = exp2_neg(csa - ref), rb = exp2_neg(csb - ref);
+        const float ra = decay_exp<true>(csa - ref), rb = decay_exp<true>(csb - ref);
         const float2 wa = *reinterpret_cast<const float2*>(wdt + sa);
         const float2 wb = *reinterpret_cast<const float2*>(wdt + sb);
         // bf16x2: the factor pair rounded to bf16, one multiply a register (the mma.sync kernel rounds once, in f32)
@@ -389,7 +383,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
       if (release_sb) bar_arrive(kBarEmpty, 384);  // both of this warpgroup's C S_prev^T products are done
       const int ta = (4 * tile + w) * 16 + gq;
       {
-        const float ea = exp2_neg(cs[ta]), eb = exp2_neg(cs[ta + 8]);
+        const float ea = decay_exp<true>(cs[ta]), eb = decay_exp<true>(cs[ta + 8]);
 #pragma unroll
         for (int nt = 0; nt < 8; ++nt) y[4 * nt] *= ea, y[4 * nt + 1] *= ea, y[4 * nt + 2] *= eb, y[4 * nt + 3] *= eb;
       }
