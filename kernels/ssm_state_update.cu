@@ -91,7 +91,8 @@ __global__ void __launch_bounds__(kWarps * 32) ssm_state_update_kernel(const Ssm
 // and of the group's 2N B/C channels (read only: every item of the group needs them), the state rows, y.
 // Then y (bf16) * silu(z) goes to a workspace with the item's sum of squares. After the grid barrier, phase 2
 // normalises each item by its group's total, and the first item of each group shifts the B/C conv state
-// (nobody reads it any more; its loads are issued before the norm's so the two round trips overlap). Without norm_w, phase 1 writes the output and phase 2 only shifts B/C.
+// (nobody reads it any more; its loads are issued before the norm's so the two round trips overlap). Without
+// norm_w, phase 1 writes the output and phase 2 only shifts B/C.
 template <int NPL, int K>
 __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2DecodeArgs a) {
   __shared__ float xs[kRowsPerBlock];
@@ -106,20 +107,28 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
   auto* cst = static_cast<__nv_bfloat16*>(a.conv_state);
   auto* yo = static_cast<__nv_bfloat16*>(a.y);
 
+  // The K-token window of channel c of sequence b: the K-1 surviving conv-state slots and the new input; stored
+  // back from slot 0, it is the shifted state.
+  auto load_window = [&](int64_t b, int64_t c, __nv_bfloat16 (&win)[K]) {
+    const __nv_bfloat16* st = cst + b * K * C + c;
+#pragma unroll
+    for (int k = 0; k + 1 < K; ++k) win[k] = st[(k + 1) * C];
+    win[K - 1] = xbc[b * a.ldxbc + c];
+  };
+  auto store_window = [&](int64_t b, int64_t c, const __nv_bfloat16 (&win)[K]) {
+    __nv_bfloat16* st = cst + b * K * C + c;
+#pragma unroll
+    for (int k = 0; k < K; ++k) st[k * C] = win[k];
+  };
   // silu(conv) of channel c of sequence b from the K-1 surviving slots and the new input, rounded to bf16;
   // with `shift`, the state slots move down by one (the inputs are bf16 already: exact).
   auto conv = [&](int64_t b, int64_t c, bool shift) -> float {
-    __nv_bfloat16* st = cst + b * K * C + c;
-    float win[K];
-#pragma unroll
-    for (int k = 0; k + 1 < K; ++k) win[k] = __bfloat162float(st[(k + 1) * C]);
-    win[K - 1] = __bfloat162float(xbc[b * a.ldxbc + c]);
+    __nv_bfloat16 win[K];
+    load_window(b, c, win);
     float acc = a.conv_b ? a.conv_b[c] : 0.f;
 #pragma unroll
-    for (int k = 0; k < K; ++k) acc += a.conv_w[c * K + k] * win[k];
-    if (shift)
-#pragma unroll
-      for (int k = 0; k < K; ++k) st[k * C] = __float2bfloat16_rn(win[k]);
+    for (int k = 0; k < K; ++k) acc += a.conv_w[c * K + k] * __bfloat162float(win[k]);
+    if (shift) store_window(b, c, win);
     return __bfloat162float(__float2bfloat16_rn(silu(acc)));
   };
   auto bc_channel = [&](int64_t g, int i) { return HP + (i < a.N ? g * a.N + i : GN + g * a.N + (i - a.N)); };
@@ -186,13 +195,7 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
 #pragma unroll
       for (int m = 0; m < kBcPerThread; ++m) {
         const int i = threadIdx.x + m * kWarps * 32;
-        if (i < 2 * a.N) {
-          const int64_t c = bc_channel(g, i);
-          const __nv_bfloat16* st = cst + b * K * C + c;
-#pragma unroll
-          for (int k = 0; k + 1 < K; ++k) win[m][k] = st[(k + 1) * C];
-          win[m][K - 1] = xbc[b * a.ldxbc + c];
-        }
+        if (i < 2 * a.N) load_window(b, bc_channel(g, i), win[m]);
       }
     }
     if (a.norm_w) {
@@ -213,11 +216,7 @@ __global__ void __launch_bounds__(kWarps * 32) mamba2_decode_kernel(const Mamba2
 #pragma unroll
       for (int m = 0; m < kBcPerThread; ++m) {
         const int i = threadIdx.x + m * kWarps * 32;
-        if (i < 2 * a.N) {
-          __nv_bfloat16* st = cst + b * K * C + bc_channel(g, i);
-#pragma unroll
-          for (int k = 0; k < K; ++k) st[k * C] = win[m][k];
-        }
+        if (i < 2 * a.N) store_window(b, bc_channel(g, i), win[m]);
       }
     }
   }
