@@ -105,7 +105,8 @@ __device__ __forceinline__ void load_x(const SsdScanArgs& a, int h0, int j, int6
 //   fragments: x^T from ldmatrix.trans scaled by the weights in bf16x2; B N-major), the flag polled while s_c
 //   runs, then S_prev read from the ring,
 //   S_c = exp(cs_end) S_prev + s_c to the ring and its flag raised (the inter-chunk chain), then bf16 S_prev
-//   for the consumers' C S_prev^T, and x_{j+2}'s copy once the consumers have released x_j.
+//   for the consumers' C S_prev^T, and x_{j+1}'s copy once the consumers have released x_{j-1} (x_{j+2} is
+//   prefetched into L2 at the top of head j, so that copy is an L2 hit).
 __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int h0, int64_t t0, int valid, bool last_chunk,
                                          float* ring, unsigned* flags, unsigned char* smem) {
   const int ptid = threadIdx.x - 256, lane = ptid & 31, w = ptid >> 5;
@@ -124,14 +125,14 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
     const uint32_t sX = sX0 + (j & 1) * kHalfQ;
     const float* cs = css + j * Q;
     const float* dt = dts + j * Q;
-    // Weights of head j in the buffer of its parity: the consumers read head j-2's from it, and they have
-    // released x_{j-2} (kBarXFree, before x_j's copy) after their last read of them.
     // x_{j+2} into L2 now: its copy (after kBarXFree, next head) is on the producer's path to kBarFull and,
     // from L2 instead of HBM, shortens it (2048-wide layer 1.27 -> 1.15 ms; profiles/h100/mamba2-notes.md).
     if (j + 2 < k) {
       const __nv_bfloat16* px = static_cast<const __nv_bfloat16*>(a.x) + static_cast<int64_t>(h + 2) * P;
       for (int row = ptid; row < valid; row += 128) asm volatile("prefetch.global.L2::evict_last [%0];" ::"l"(px + (t0 + row) * a.ldx));
     }
+    // Weights of head j in the buffer of its parity: the consumers read head j-2's from it, and they have
+    // released x_{j-2} (kBarXFree, before x_j's copy) after their last read of them.
     float* wdt = reinterpret_cast<float*>(smem + kWdt) + (j & 1) * Q;
     cp_async_wait<0>();  // this thread's copies of x_j
     for (int t = ptid; t < Q; t += 128) wdt[t] = decay_exp<true>(cs[t | 15] - cs[t]) * dt[t];
