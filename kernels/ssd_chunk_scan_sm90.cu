@@ -1,10 +1,8 @@
 // SSD prefill on Hopper for headdim 64 and d_state 128 (the mamba2-2.7b and 2048-wide layer dims): the
-// same one-kernel algorithm as ssd_chunk_scan.cu's mma.sync kernel -- chunk 256, tiles of (chunk, up to 8
-// heads of a group), C B^T once per tile in registers, the inter-chunk state handed over through an L2 ring
-// with per-head flags, tiles in chunk order from an atomic ticket -- with its products on asynchronous
-// warpgroup MMAs (wgmma) instead of warp-synchronous mma.sync. Persistent: one CTA per SM takes tile after
-// tile, and loads the next tile's B, C, first x and dt sums while the current tile's last heads run (the
-// prologue of a CTA per tile was 11% of its time: profiles/h100/mamba2-notes.md, "Where a CTA's time goes").
+// same one-kernel algorithm as ssd_chunk_scan.cu's mma.sync kernel -- chunk 256, one CTA per (chunk, up to 8
+// heads of a group), C B^T once per CTA in registers, the inter-chunk state handed over through an L2 ring
+// with per-head flags, CTAs in chunk order from an atomic ticket -- with its products on asynchronous
+// warpgroup MMAs (wgmma) instead of warp-synchronous mma.sync.
 //
 // Why: the mma.sync kernel is latency-bound (profiles/h100/mamba2-notes.md): 8 warps per SM, each waiting on
 // its own ldmatrix -> mma chains. wgmma reads its shared-memory operands itself (no ldmatrix, no fragment
@@ -27,8 +25,8 @@
 //   (A = the decayed G blocks in registers, decayed half a unit ahead of the MMAs; B = x N-major), one 64-row
 //   tile at a time, stored straight from the accumulators as bf16 pairs.
 // Registers: 384 threads leave 168 a thread. The consumers hold G (80 registers), y (32) and two decayed half
-// units (16); decaying with bf16x2 multiplies (one instruction a register) kept the spills at 108 bytes (ptxas
-// -v; f32 decays spilled 724; with the persistent loop's tile state, 300). setmaxnreg (consumers up, producer down) made ptxas spill more, not less.
+// units (16); decaying with bf16x2 multiplies (one instruction a register) keeps the spills at 108 bytes
+// (ptxas -v; f32 decays spilled 724). setmaxnreg (consumers up, producer down) made ptxas spill more, not less.
 // ptxas miscompiles the bf16x2 decays unless the G fragments are made opaque to it (see `opaque_zero` below).
 // Numerics: the operands are rounded to bf16 as in the mma.sync kernel, except that a decay factor pair is rounded
 // to bf16 before it multiplies a G pair (the mma.sync kernel multiplies in f32 and rounds once); f32 accumulation.
@@ -47,7 +45,7 @@ namespace {
 using namespace m2;
 
 constexpr int P = 64, N = 128, Q = 256;
-constexpr int kThreads = 384;  // 2 consumer warpgroups + 1 producer
+constexpr int kThreads = 384, kMaxHeads = 8;  // 2 consumer warpgroups + 1 producer
 constexpr int kHalfQ = Q * 128;   // bytes of a [Q rows][64 cols] bf16 half tile
 constexpr int kHalfP = P * 128;   // bytes of a [P rows][64 cols] half tile
 // Shared memory (bytes from a 1024-byte aligned base).
@@ -55,14 +53,11 @@ constexpr int kB = 0;                        // B_c [Q][N]: two halves
 constexpr int kC = kB + 2 * kHalfQ;          // C_c [Q][N]: two halves
 constexpr int kX = kC + 2 * kHalfQ;          // x [Q][P]: two buffers (this head, the next)
 constexpr int kSb = kX + 2 * kHalfQ;         // S_prev bf16 [P][N]: two halves
-// Per-head rows, three deep (row n % 3 for the CTA's n-th head): the producer fills head n+1's while head n runs.
-constexpr int kRows = 3;
-constexpr int kDt = kSb + 2 * kHalfP;    // dt [kRows][Q] f32
-constexpr int kCs = kDt + kRows * Q * 4;  // within-chunk cumulative log2(e) dt*A [kRows][Q] f32
-constexpr int kWdt = kCs + kRows * Q * 4;  // intra weights exp(cs_blockend - cs_s) dt_s [kRows][Q] f32
-constexpr int kDs = kWdt + kRows * Q * 4;  // D of the head [kRows] f32
-constexpr int kSlot = kDs + 16;            // claimed tiles [2] int, by tile parity
-constexpr int kSmem = kSlot + 16 + 1024;    // + alignment slack
+constexpr int kDt = kSb + 2 * kHalfP;        // dt [kMaxHeads][Q] f32
+constexpr int kCs = kDt + kMaxHeads * Q * 4;  // within-chunk cumulative log2(e) dt*A [kMaxHeads][Q] f32
+constexpr int kWdt = kCs + kMaxHeads * Q * 4;  // intra weights exp(cs_blockend - cs_s) dt_s [2][Q] f32, by head parity
+constexpr int kTicket = kWdt + Q * 4;          // the CTA's tile, in the second weights buffer (first written at head 1)
+constexpr int kSmem = kWdt + 2 * Q * 4 + 1024;  // + alignment slack
 static_assert(kSmem <= 227 * 1024, "shared memory over the per-block limit");
 
 // The within-chunk cumulative sums of dt*A are kept in base-2 units (cs = log2(e) sum dt A), so a decay
@@ -85,27 +80,19 @@ __device__ __forceinline__ uint64_t desc_mn(uint32_t half, int kk) { return wg::
 // Named barriers (id 0 is __syncthreads). The producer warpgroup arrives, the consumers sync, and back:
 //   kBarFull  (all 384): S_prev(j) in bf16, the weights of head j and x_j are in shared memory;
 //   kBarEmpty (all 384): the consumers are done reading S_prev(j) (their C S_prev^T products have completed);
-//   kBarXFree (all 384): the consumers are done with head n (x_n's buffer may take x_{n+2}, its row head n+3's);
-//                        two barriers, by the parity of n: the producer syncs head n-1's release after it has
-//                        handed over head n, so without the second one the consumers could arrive for head n
-//                        before that sync and complete its phase with their own two arrivals (a deadlock that a
-//                        3-head, 2-chunk GPU test hit when the producer also prepared head n+1 in between);
-//   kBarProd  (the producer's 128): its threads' ring stores / cp.async copies are all done;
+//   kBarXFree (all 384): the consumers are done with x_j (its buffer may take x_{j+2});
+//   kBarProd  (the producer's 128): its threads' ring stores / cp.async copies / weights are all done.
 // Every phase of a barrier gets exactly one arrival or sync from each of its threads (the conditions on j
 // below are the same on both sides), so phases never mix.
-//   kBarB     (all 384): the next tile's B is in shared memory (producer arrives at its first head);
-//   kBarG     (all 384): the consumers are done with B for this tile's G (the producer syncs before copying the
-//                        next tile's B).
-constexpr int kBarFull = 1, kBarEmpty = 2, kBarProd = 4, kBarB = 5, kBarG = 6;
-__device__ __forceinline__ int bar_xfree(int n) { return n & 1 ? 7 : 3; }
+constexpr int kBarFull = 1, kBarEmpty = 2, kBarXFree = 3, kBarProd = 4;
 __device__ __forceinline__ void bar_sync(int id, int n) { asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
 __device__ __forceinline__ void bar_arrive(int id, int n) { asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
 
 // x_j (Q rows x P columns of head h0 + j) into x buffer j % 2 by `nthreads` threads (rank `r`); rows past the
 // end are zero-filled.
-__device__ __forceinline__ void load_x(const SsdScanArgs& a, int h, int buf, int64_t t0, int valid, uint32_t sX0, int r, int nthreads) {
-  const uint32_t dst = sX0 + buf * kHalfQ;
-  const __nv_bfloat16* src = static_cast<const __nv_bfloat16*>(a.x) + static_cast<int64_t>(h) * P;
+__device__ __forceinline__ void load_x(const SsdScanArgs& a, int h0, int j, int64_t t0, int valid, uint32_t sX0, int r, int nthreads) {
+  const uint32_t dst = sX0 + (j & 1) * kHalfQ;
+  const __nv_bfloat16* src = static_cast<const __nv_bfloat16*>(a.x) + static_cast<int64_t>(h0 + j) * P;
   for (int i = r; i < Q * 8; i += nthreads) {
     const int row = i >> 3, ch = i & 7;
     const bool ok = row < valid;
@@ -113,110 +100,43 @@ __device__ __forceinline__ void load_x(const SsdScanArgs& a, int h, int buf, int
   }
 }
 
-__device__ __forceinline__ SsdTile decode_tile(const SsdScanArgs& a, int k, int nhb, int tile) {
-  SsdTile t;
-  t.c = tile / nhb, t.h0 = (tile % nhb) * k;
-  t.grp = t.h0 / static_cast<int>(a.H / a.G);
-  t.t0 = static_cast<int64_t>(t.c) * Q;
-  t.valid = a.L - t.t0 < Q ? static_cast<int>(a.L - t.t0) : Q;
-  return t;
-}
-
-// One warp: dt, the base-2 cumulative sums, the intra weights and D of head h into row `row`.
-__device__ __forceinline__ void head_prep(const SsdScanArgs& a, int h, int64_t t0, int valid, int lane, int row, unsigned char* smem) {
-  float* dt = reinterpret_cast<float*>(smem + kDt) + row * Q;
-  float* cs = reinterpret_cast<float*>(smem + kCs) + row * Q;
-  float* wdt = reinterpret_cast<float*>(smem + kWdt) + row * Q;
-  chunk_dt_cumsum<Q>(a.head, h, t0, valid, lane, dt, cs, kLog2e);
-  __syncwarp();
-  for (int t = lane; t < Q; t += 32) wdt[t] = decay_exp<true>(cs[t | 15] - cs[t]) * dt[t];
-  if (lane == 0) reinterpret_cast<float*>(smem + kDs)[row] = a.head.D ? a.head.D[h] : 0.f;
-}
-
-// B and C rows [0, valid) of chunk t0 (group grp) into shared memory by `nthreads` threads (rank r); zero past.
-template <bool kDoB, bool kDoC>
-__device__ __forceinline__ void load_bc(const SsdScanArgs& a, int grp, int64_t t0, int valid, uint32_t base, int r, int nthreads) {
-  const __nv_bfloat16* gB = static_cast<const __nv_bfloat16*>(a.B) + static_cast<int64_t>(grp) * N;
-  const __nv_bfloat16* gC = static_cast<const __nv_bfloat16*>(a.C) + static_cast<int64_t>(grp) * N;
-  for (int i = r; i < Q * 16; i += nthreads) {
-    const int rr = i >> 4, ch = i & 15;
-    const bool ok = rr < valid;
-    const int64_t row = ok ? t0 + rr : 0;
-    const uint32_t off = hsw<Q>(rr, ch * 8);
-    if (kDoB) cp_async16(base + kB + off, gB + row * a.ldb + ch * 8, ok);
-    if (kDoC) cp_async16(base + kC + off, gC + row * a.ldc + ch * 8, ok);
-  }
-}
-
-// The producer warpgroup (threads 256..383): per head sn of the CTA's stream of heads (j of its tile), one head
-// ahead of the consumers,
+// The producer warpgroup (threads 256..383): per head j, one head ahead of the consumers,
 //   s_c = x^T diag(exp(cs_end - cs_s) dt_s) B (all 128 state columns as two m64n64 products sharing their A
 //   fragments: x^T from ldmatrix.trans scaled by the weights in bf16x2; B N-major), the flag polled while s_c
 //   runs, then S_prev read from the ring,
 //   S_c = exp(cs_end) S_prev + s_c to the ring and its flag raised (the inter-chunk chain), then bf16 S_prev
-//   for the consumers' C S_prev^T; then head sn+1's dt sums and weights (warp 0) and, once the consumers have
-//   released x_{sn-1}, x_{sn+1}'s copy (prefetched into L2 two heads ahead, so an L2 hit). It claims the next
-//   tile at head k-3 (its B and C into L2 a head later) and, during the tile's last head, copies that tile's B
-//   (after kBarG) and C (after the consumers' last C S_prev^T, kBarEmpty) into shared memory.
-__device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int nhb, int ntiles, int nchunks, int tile, float* ring,
-                                         unsigned* flags, unsigned* ticket, unsigned char* smem) {
+//   for the consumers' C S_prev^T, and x_{j+1}'s copy once the consumers have released x_{j-1} (x_{j+2} is
+//   prefetched into L2 at the top of head j, so that copy is an L2 hit).
+__device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int h0, int64_t t0, int valid, bool last_chunk,
+                                         float* ring, unsigned* flags, unsigned char* smem) {
   const int ptid = threadIdx.x - 256, lane = ptid & 31, w = ptid >> 5;
   const int gq = lane >> 2, q = lane & 3;
   const size_t PN = static_cast<size_t>(P) * N;
   const uint32_t base = smem_addr(smem);
   const uint32_t sB = base + kB, sX0 = base + kX;
+  const float* dts = reinterpret_cast<const float*>(smem + kDt);
   const float* css = reinterpret_cast<const float*>(smem + kCs);
-  const float* wdts = reinterpret_cast<const float*>(smem + kWdt);
-  int* slot = reinterpret_cast<int*>(smem + kSlot);
   // ldmatrix.trans offsets of this warp's x^T fragments (16 P rows; see ssd_chunk_scan.cu, pattern b).
   const int lr_b = (lane & 7) + (lane >> 4) * 8, lc_b = ((lane >> 3) & 1) * 8;
   const uint32_t offXt = swz<64>(lr_b, w * 16 + lc_b);
-  const int jclaim = k >= 3 ? k - 3 : 0;  // the head whose step claims the next tile
 
-  SsdTile tl = decode_tile(a, k, nhb, tile);
-  int sn = 0, row = 0, m = 0;  // sn: the CTA's head count (x buffer sn % 2, row sn % 3); m: its tile count
-  for (;;) {
-  const int c = tl.c, h0 = tl.h0, valid = tl.valid;
-  const int64_t t0 = tl.t0;
-  const bool last_chunk = c == nchunks - 1;
-  int next = ntiles;  // known from head jclaim on
-  SsdTile ntl{};
-  for (int j = 0; j < k; ++j, ++sn, row = row == kRows - 1 ? 0 : row + 1) {
+  for (int j = 0; j < k; ++j) {
     const int h = h0 + j;
-    const uint32_t sX = sX0 + (sn & 1) * kHalfQ;
-    const float* cs = css + row * Q;
-    const float* wdt = wdts + row * Q;
-    unsigned claimed = 0;
-    if (j == jclaim && ptid == 0) claimed = atomicAdd(ticket, 1u);  // used after the chain step: latency hidden
-    const bool tile_start = j == 0 && m > 0;
-    // This thread's copies of x_sn (and at a tile's first head, of B; C, one group later, is waited for below).
-    if (tile_start) {
-      cp_async_wait<1>();
-      wg::fence_proxy_async();  // B (cp.async) is read by s_c's wgmmas
-    } else {
-      cp_async_wait<0>();
-    }
-    bar_sync(kBarProd, 128);  // x_sn, B and head sn's row (prepared by warp 0 during head sn-1) complete
-    // x of head sn+2 into L2 now: its copy (after kBarXFree, next head) is on the producer's path to kBarFull and,
+    const uint32_t sX = sX0 + (j & 1) * kHalfQ;
+    const float* cs = css + j * Q;
+    const float* dt = dts + j * Q;
+    // x_{j+2} into L2 now: its copy (after kBarXFree, next head) is on the producer's path to kBarFull and,
     // from L2 instead of HBM, shortens it (2048-wide layer 1.27 -> 1.15 ms; profiles/h100/mamba2-notes.md).
-    // In the next tile once it is known; and at the step after the claim, that tile's B and C.
-    if (j + 2 < k || (j > jclaim && next < ntiles && j + 2 - k < k)) {
-      const bool here = j + 2 < k;
-      const int hp = here ? h + 2 : ntl.h0 + j + 2 - k;
-      const int64_t tp = here ? t0 : ntl.t0;
-      const int vp = here ? valid : ntl.valid;
-      const __nv_bfloat16* px = static_cast<const __nv_bfloat16*>(a.x) + static_cast<int64_t>(hp) * P;
-      for (int rr = ptid; rr < vp; rr += 128) asm volatile("prefetch.global.L2::evict_last [%0];" ::"l"(px + (tp + rr) * a.ldx));
+    if (j + 2 < k) {
+      const __nv_bfloat16* px = static_cast<const __nv_bfloat16*>(a.x) + static_cast<int64_t>(h + 2) * P;
+      for (int row = ptid; row < valid; row += 128) asm volatile("prefetch.global.L2::evict_last [%0];" ::"l"(px + (t0 + row) * a.ldx));
     }
-    if (j == jclaim + 1 && next < ntiles) {
-      const __nv_bfloat16* gB = static_cast<const __nv_bfloat16*>(a.B) + static_cast<int64_t>(ntl.grp) * N;
-      const __nv_bfloat16* gC = static_cast<const __nv_bfloat16*>(a.C) + static_cast<int64_t>(ntl.grp) * N;
-      for (int i = ptid; i < 2 * ntl.valid; i += 128) {
-        const int64_t rr = ntl.t0 + (i >> 1);
-        asm volatile("prefetch.global.L2::evict_last [%0];" ::"l"(gB + rr * a.ldb + (i & 1) * 64));
-        asm volatile("prefetch.global.L2::evict_last [%0];" ::"l"(gC + rr * a.ldc + (i & 1) * 64));
-      }
-    }
+    // Weights of head j in the buffer of its parity: the consumers read head j-2's from it, and they have
+    // released x_{j-2} (kBarXFree, before x_j's copy) after their last read of them.
+    float* wdt = reinterpret_cast<float*>(smem + kWdt) + (j & 1) * Q;
+    cp_async_wait<0>();  // this thread's copies of x_j
+    for (int t = ptid; t < Q; t += 128) wdt[t] = decay_exp<true>(cs[t | 15] - cs[t]) * dt[t];
+    bar_sync(kBarProd, 128);  // x_j and the weights complete
 
     float sacc[2][32];  // state columns [0, 64) and [64, 128)
     {
@@ -257,12 +177,6 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int nhb, i
         build(bt, xa[bt & 1]);
         issue(bt, xa[bt & 1]);
       }
-    }
-
-    if (tile_start) {  // the tile's B and C for the consumers' G
-      cp_async_wait<0>();
-      wg::fence_proxy_async();
-      bar_arrive(kBarB, 384);
     }
 
     // S_prev: each thread polls the flag itself (acquire) while s_c runs, then reads its part of the state. Ring
@@ -324,66 +238,36 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int nhb, i
         }
       }
     }
-    if (j == jclaim && ptid == 0) slot[(m + 1) & 1] = static_cast<int>(claimed);
-    bar_sync(kBarProd, 128);  // S_c stored by every producer thread (and the claimed tile published)
+    bar_sync(kBarProd, 128);  // S_c stored by every producer thread
     if (ptid == 0 && !last_chunk) {
       __threadfence();
       st_flag(flags + h, static_cast<unsigned>(c + 1));
     }
-    if (j == jclaim) {
-      next = slot[(m + 1) & 1];
-      if (next < ntiles) ntl = decode_tile(a, k, nhb, next);
-    }
 
-    // bf16 S_prev for the consumers, once they are done with head sn-1's (at a tile's first head that was synced
-    // before C's copy, in the previous head).
-    if (sn > 0 && !tile_start) bar_sync(kBarEmpty, 384);
+    // bf16 S_prev for the consumers, once they are done with head j-1's.
+    if (j > 0) bar_sync(kBarEmpty, 384);
 #pragma unroll
     for (int nt = 0; nt < 16; ++nt) {
       const int p = w * 16 + gq, n = nt * 8 + 2 * q;
       *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p, n)) = spb[2 * nt];
       *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p + 8, n)) = spb[2 * nt + 1];
     }
-    wg::fence_proxy_async();  // S_prev and x_n (cp.async) are read by the consumers' wgmmas
+    wg::fence_proxy_async();  // S_prev and x_j (cp.async) are read by the consumers' wgmmas
     bar_arrive(kBarFull, 384);
 
-    // Head n+1 (the next of this tile, or the next tile's first): its row by warp 0 (row (n+1) % 3 was head
-    // n-2's, released with x_{n-2} before this head), then, once the consumers have released x_{n-1}, x_{n+1}
-    // where x_{n-1} was (x_0 and x_1 of the first tile came with the prologue), and before a tile's first head
-    // its B where this tile's was (the consumers' G is done: kBarG; this warpgroup's s_c: waited above).
-    const bool more = j + 1 < k || next < ntiles;
-    const int h1 = j + 1 < k ? h + 1 : ntl.h0;
-    const int64_t t1 = j + 1 < k ? t0 : ntl.t0;
-    const int v1 = j + 1 < k ? valid : ntl.valid;
-    const int row1 = row == kRows - 1 ? 0 : row + 1;
-    if (more && w == 0) head_prep(a, h1, t1, v1, lane, row1, smem);
-    if (sn > 0) bar_sync(bar_xfree(sn - 1), 384);
-    if (more && (sn > 0 || k == 1)) load_x(a, h1, (sn + 1) & 1, t1, v1, sX0, ptid, 128);
-    if (j == k - 1) {
-      bar_sync(kBarG, 384);
-      if (next < ntiles) load_bc<true, false>(a, ntl.grp, ntl.t0, ntl.valid, base, ptid, 128);
-    }
-    cp_async_commit();
-    if (j == k - 1 && next < ntiles) {  // C once both consumer warpgroups' C S_prev^T of this head are done
-      bar_sync(kBarEmpty, 384);
-      load_bc<false, true>(a, ntl.grp, ntl.t0, ntl.valid, base, ptid, 128);
+    // x_{j+1} goes where x_{j-1} was (x_0 and x_1 came with the prologue).
+    if (j > 0 && j + 1 < k) {
+      bar_sync(kBarXFree, 384);
+      load_x(a, h0, j + 1, t0, valid, sX0, ptid, 128);
       cp_async_commit();
     }
   }
-  if (next >= ntiles) break;
-  tl = ntl;
-  ++m;
-  }
-  // The consumers' releases of the last head (every head's are synced above one head later).
-  bar_sync(kBarEmpty, 384);
-  bar_sync(bar_xfree(sn - 1), 384);
 }
 
 // A consumer warpgroup (kG = 0, 1: threads 128 kG ..), specialised per warpgroup (its row tiles are
-// compile-time, so are its register arrays' roles): per tile G once (after kBarB), then per head the y of its
-// two row tiles.
+// compile-time, so are its register arrays' roles): G once, then per head the y of its two row tiles.
 template <int kG>
-__device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int nhb, int ntiles, int tile, unsigned char* smem) {
+__device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, int64_t t0, int valid, unsigned char* smem) {
   constexpr int kLo = kG, kHi = 3 - kG;       // 64-row tiles of the chunk
   constexpr int kLoU = kG + 1;                // causal 64-column units of the low tile (the high has 4 - kG)
   constexpr int kUnits = 5;
@@ -393,7 +277,6 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int nhb, i
   const uint32_t sB = base + kB, sC = base + kC, sX0 = base + kX, sSb = base + kSb;
   const float* dts = reinterpret_cast<const float*>(smem + kDt);
   const float* css = reinterpret_cast<const float*>(smem + kCs);
-  const int* slot = reinterpret_cast<const int*>(smem + kSlot);
 
   auto tile_of = [](int u) { return u < kLoU ? kLo : kHi; };
   auto col_unit = [](int u) { return u < kLoU ? u : u - kLoU; };
@@ -408,12 +291,6 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int nhb, i
   unsigned opaque_zero;
   asm volatile("mov.u32 %0, %%dynamic_smem_size;" : "=r"(opaque_zero));
   opaque_zero >>= 24;  // dynamic shared memory is < 16 MiB
-  int n = 0, row = 0;
-  for (int m = 0;; ++m) {
-  const SsdTile tl = decode_tile(a, k, nhb, tile);
-  const int h0 = tl.h0, valid = tl.valid;
-  const int64_t t0 = tl.t0;
-  if (m > 0) bar_sync(kBarB, 384);  // the producer's copies of this tile's B and C
   uint32_t gf[kUnits][16];
   {
     float acc[2][32];
@@ -440,17 +317,17 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int nhb, i
     }
   }
 
-  bar_arrive(kBarG, 384);  // B may take the next tile's
-  int next = ntiles;
-  for (int j = 0; j < k; ++j, ++n, row = row == kRows - 1 ? 0 : row + 1) {
+  // D of the next head is loaded a head ahead (the first diagonal block needs it right after kBarFull).
+  float Dnext = a.head.D ? a.head.D[h0] : 0.f;
+  for (int j = 0; j < k; ++j) {
     const int h = h0 + j;
-    const uint32_t sX = sX0 + (n & 1) * kHalfQ;
-    const float* cs = css + row * Q;
-    const float* dt = dts + row * Q;
-    const float* wdt = reinterpret_cast<const float*>(smem + kWdt) + row * Q;
-    bar_sync(kBarFull, 384);  // S_prev(n), head n's row and x_n are there
-    const float Dh = reinterpret_cast<const float*>(smem + kDs)[row];
-    if (j == k - 1) next = slot[(m + 1) & 1];
+    const uint32_t sX = sX0 + (j & 1) * kHalfQ;
+    const float* cs = css + j * Q;
+    const float* dt = dts + j * Q;
+    const float* wdt = reinterpret_cast<const float*>(smem + kWdt) + (j & 1) * Q;
+    const float Dh = Dnext;
+    if (a.head.D && j + 1 < k) Dnext = a.head.D[h + 1];
+    bar_sync(kBarFull, 384);  // S_prev(j), the weights and x_j are there
 
     // ---- y, one 64-row tile at a time: exp(cs_t) C S_prev^T (tensor cores; the first decayed G blocks are
     // computed meanwhile) + (G o decay o dt, causal; D on the diagonal) x, stored straight from the accumulators ----
@@ -550,43 +427,50 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int nhb, i
       }
     };
     tile_pass(std::integral_constant<int, 0>{}, std::integral_constant<int, kLoU>{}, kLo, false);
-    tile_pass(std::integral_constant<int, kLoU>{}, std::integral_constant<int, kUnits>{}, kHi, true);
-    bar_arrive(bar_xfree(n), 384);  // every MMA reading x_n (and head n's row) has completed (tile_pass waits)
-  }
-  if (next >= ntiles) break;
-  tile = next;
+    tile_pass(std::integral_constant<int, kLoU>{}, std::integral_constant<int, kUnits>{}, kHi, j + 1 < k);
+    if (j + 2 < k) bar_arrive(kBarXFree, 384);  // every MMA reading x_j has completed (tile_pass waits for them)
   }
 }
 
 __global__ void __launch_bounds__(kThreads, 1)
     ssd_chunk_scan_sm90_kernel(const SsdScanArgs a, int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket) {
-  const int ntiles = nchunks * nhb;
   extern __shared__ unsigned char smem_raw[];
   // Aligned by an offset from smem_raw (not through an integer cast), so the compiler still knows every pointer
   // derived from it is shared memory: ld.shared (LDS), not generic loads.
   unsigned char* smem = smem_raw + ((1024u - (smem_addr(smem_raw) & 1023u)) & 1023u);
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-  // Persistent: the CTA takes its first tile here and each next one during the current tile's last heads.
-  if (tid == 0) reinterpret_cast<int*>(smem + kSlot)[0] = static_cast<int>(atomicAdd(ticket, 1u));
-  __syncthreads();
-  const int tile = reinterpret_cast<int*>(smem + kSlot)[0];
-  if (tile >= ntiles) return;
-  const SsdTile tl = decode_tile(a, k, nhb, tile);
+  const SsdTile tl = claim_ssd_tile(a, k, nhb, Q, ticket, reinterpret_cast<int*>(smem + kTicket));
+  const int c = tl.c, h0 = tl.h0, grp = tl.grp, valid = tl.valid;
+  const int64_t t0 = tl.t0;
 
-  // The first tile's B_c, C_c (shared by its heads) and x of its first two heads; rows past the end are zero-filled.
+  // B_c, C_c (shared by the CTA's heads) and x of its first two heads; rows past the end are zero-filled.
   const uint32_t base = smem_addr(smem);
-  load_bc<true, true>(a, tl.grp, tl.t0, tl.valid, base, tid, kThreads);
-  for (int j = 0; j < 2 && j < k; ++j) load_x(a, tl.h0 + j, j, tl.t0, tl.valid, base + kX, tid, kThreads);
-  cp_async_commit();
-  if (warp == 8) head_prep(a, tl.h0, tl.t0, tl.valid, lane, 0, smem);
+  {
+    const __nv_bfloat16* gB = static_cast<const __nv_bfloat16*>(a.B) + static_cast<int64_t>(grp) * N;
+    const __nv_bfloat16* gC = static_cast<const __nv_bfloat16*>(a.C) + static_cast<int64_t>(grp) * N;
+    for (int i = tid; i < Q * 16; i += kThreads) {
+      const int r = i >> 4, ch = i & 15;
+      const bool ok = r < valid;
+      const int64_t row = ok ? t0 + r : 0;
+      const uint32_t off = hsw<Q>(r, ch * 8);
+      cp_async16(base + kB + off, gB + row * a.ldb + ch * 8, ok);
+      cp_async16(base + kC + off, gC + row * a.ldc + ch * 8, ok);
+    }
+    for (int j = 0; j < 2 && j < k; ++j) load_x(a, h0, j, t0, valid, base + kX, tid, kThreads);
+    cp_async_commit();
+  }
+
+  // dt and the within-chunk cumulative sums of dt*A: warp w handles head h0 + w.
+  if (warp < k)
+    chunk_dt_cumsum<Q>(a.head, h0 + warp, t0, valid, lane, reinterpret_cast<float*>(smem + kDt) + warp * Q,
+                       reinterpret_cast<float*>(smem + kCs) + warp * Q, kLog2e);
   cp_async_wait<0>();
   wg::fence_proxy_async();
   __syncthreads();
 
-  if (warp < 4) consumer<0>(a, k, nhb, ntiles, tile, smem);
-  else if (warp < 8) consumer<1>(a, k, nhb, ntiles, tile, smem);
-  else producer(a, k, nhb, ntiles, nchunks, tile, ring, flags, ticket, smem);
-  __syncthreads();  // no warp exits while the producer still syncs on the consumers' last arrivals
+  if (warp < 4) consumer<0>(a, k, h0, t0, valid, smem);
+  else if (warp < 8) consumer<1>(a, k, h0, t0, valid, smem);
+  else producer(a, k, c, h0, t0, valid, c == nchunks - 1, ring, flags, smem);
 }
 
 }  // namespace
@@ -595,14 +479,7 @@ cudaError_t ssd_chunk_scan_sm90(const SsdScanArgs& a, int k, int nchunks, int nh
                                 cudaStream_t s) {
   static const cudaError_t attr = cudaFuncSetAttribute(ssd_chunk_scan_sm90_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem);
   if (attr != cudaSuccess) return attr;
-  static const int nsm = [] {
-    int dev = 0, v = 0;
-    cudaGetDevice(&dev);
-    cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev);
-    return v > 0 ? v : 1;
-  }();
-  const int ntiles = nchunks * nhb;
-  ssd_chunk_scan_sm90_kernel<<<ntiles < nsm ? ntiles : nsm, kThreads, kSmem, s>>>(a, k, nchunks, nhb, ring, flags, ticket);
+  ssd_chunk_scan_sm90_kernel<<<nchunks * nhb, kThreads, kSmem, s>>>(a, k, nchunks, nhb, ring, flags, ticket);
   return cudaGetLastError();
 }
 
