@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-# Reads the SSD scan's globaltimer stamp dump (profiles/h100/2026-12-07-ssd-stamps.patch applied to kernels/ssd_chunk_scan_sm90.cu;
-# MAMBASCOPE_SSD_STAMPS=FILE mambascope bench-op ssd_chunk_scan ... writes the last launch's stamps) and prints per-CTA and per-head medians.
-# Summarise the SSD kernel's globaltimer stamps (ns). Slots: 0 CTA start, 1 claimed, 2 prologue done, 3 G done (consumer 0),
-# per head j at 4+8j: +0 producer s_c issue (after x_j + weights), +1 s_c issued & flag seen, +2 S_c stored + flag raised,
-# +3 kBarFull arrived, +4 kBarXFree passed (x_{j+2} copy issued), +5 consumer0 past kBarFull, +6 lo tile done, +7 hi tile done;
-# 68 CTA end, 69 smid.
+# Summarises the SSD scan's %globaltimer stamp dump (ns), per CTA and per head, as medians over the middle chunks.
+# The dump comes from the kernel with profiles/h100/2026-12-07-ssd-stamps.patch applied to
+# kernels/ssd_chunk_scan_sm90.cu: MAMBASCOPE_SSD_STAMPS=FILE mambascope bench-op ssd_chunk_scan ... writes the last
+# launch's stamps. Slots: 0 CTA start, 1 claimed, 2 prologue done, 3 G done (consumer 0); per head j at 4+8j:
+# +0 producer s_c issue (after x_j + weights), +1 s_c issued & flag seen, +2 S_c stored + flag raised, +3 kBarFull
+# arrived, +4 kBarXFree passed (x_{j+1} copy issued), +5 consumer 0 past kBarFull, +6 lo tile done, +7 hi tile
+# done; 68 CTA end, 69 smid.
 import struct, sys, statistics as st
 def load(p):
     b = open(p, 'rb').read()
