@@ -26,7 +26,8 @@
 //   tile at a time, stored straight from the accumulators as bf16 pairs.
 // Registers: 384 threads leave 168 a thread. The consumers hold G (80 registers), y (32) and two decayed half
 // units (16); decaying with bf16x2 multiplies (one instruction a register) keeps the spills at 108 bytes
-// (ptxas -v; f32 decays spilled 724). setmaxnreg (consumers up, producer down) made ptxas spill more, not less.
+// (ptxas -v; f32 decays spilled 724). setmaxnreg moves 8 registers a thread from the producer to the consumers
+// (kConsumerRegs; with f32 decays it had made ptxas spill more, not less).
 // ptxas miscompiles the bf16x2 decays unless the G fragments are made opaque to it (see `opaque_zero` below).
 // Numerics: the operands are rounded to bf16 as in the mma.sync kernel, except that a decay factor pair is rounded
 // to bf16 before it multiplies a G pair (the mma.sync kernel multiplies in f32 and rounds once); f32 accumulation.
@@ -46,6 +47,11 @@ using namespace m2;
 
 constexpr int P = 64, N = 128, Q = 256;
 constexpr int kThreads = 384, kMaxHeads = 8;  // 2 consumer warpgroups + 1 producer
+// Registers a thread after setmaxnreg (the launch gives 168 to all; 2 x 176 + 152 = 3 x 168, the CTA's allocation):
+// the consumers hold G (80), y (32) and two decayed half units (16) and at 168 stored 12 / 7 G registers after G
+// and reloaded them every head; at 176 (the producer at 152, single-buffered x^T fragments) ptxas leaves them 11 / 2
+// reloads and the producer's chain step none (it had 9 reloads and 6 stores): profiles/h100/2026-12-07-sass-spills.py.
+constexpr int kConsumerRegs = 176, kProducerRegs = 3 * 168 - 2 * kConsumerRegs;
 constexpr int kHalfQ = Q * 128;   // bytes of a [Q rows][64 cols] bf16 half tile
 constexpr int kHalfP = P * 128;   // bytes of a [P rows][64 cols] half tile
 // Shared memory (bytes from a 1024-byte aligned base).
@@ -140,9 +146,10 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
 
     float sacc[2][32];  // state columns [0, 64) and [64, 128)
     {
-      // Four batches of four k-steps, two fragment buffers: a batch's x^T fragments are built while the
-      // previous batch runs on the tensor cores.
-      uint32_t xa[2][4][4];
+      // Four batches of four k-steps, one fragment buffer: a batch's x^T fragments are built once the previous
+      // batch has completed (two buffers overlapped that, but kept 16 more registers live across the flag poll,
+      // which made the producer spill in its chain step -- see kConsumerRegs).
+      uint32_t xa[4][4];
       auto build = [&](int bt, uint32_t(&f)[4][4]) {
 #pragma unroll
         for (int kk = 0; kk < 4; ++kk) {
@@ -166,16 +173,14 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
         }
         wg::commit();
       };
-      build(0, xa[0]);
-      issue(0, xa[0]);
-      build(1, xa[1]);
-      issue(1, xa[1]);
 #pragma unroll
-      for (int bt = 2; bt < Q / 64; ++bt) {
-        wg::wait<1>();  // batch bt-2 has read its fragments
-        wg::fence_regs(xa[bt & 1][0]), wg::fence_regs(xa[bt & 1][1]), wg::fence_regs(xa[bt & 1][2]), wg::fence_regs(xa[bt & 1][3]);
-        build(bt, xa[bt & 1]);
-        issue(bt, xa[bt & 1]);
+      for (int bt = 0; bt < Q / 64; ++bt) {
+        if (bt > 0) {
+          wg::wait<0>();  // batch bt-1 has read its fragments
+          wg::fence_regs(xa[0]), wg::fence_regs(xa[1]), wg::fence_regs(xa[2]), wg::fence_regs(xa[3]);
+        }
+        build(bt, xa);
+        issue(bt, xa);
       }
     }
 
@@ -468,9 +473,14 @@ __global__ void __launch_bounds__(kThreads, 1)
   wg::fence_proxy_async();
   __syncthreads();
 
-  if (warp < 4) consumer<0>(a, k, h0, t0, valid, smem);
-  else if (warp < 8) consumer<1>(a, k, h0, t0, valid, smem);
-  else producer(a, k, c, h0, t0, valid, c == nchunks - 1, ring, flags, smem);
+  if (warp < 8) {
+    asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(kConsumerRegs) : "memory");
+    if (warp < 4) consumer<0>(a, k, h0, t0, valid, smem);
+    else consumer<1>(a, k, h0, t0, valid, smem);
+  } else {
+    asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(kProducerRegs) : "memory");
+    producer(a, k, c, h0, t0, valid, c == nchunks - 1, ring, flags, smem);
+  }
 }
 
 }  // namespace
