@@ -415,7 +415,9 @@ size_t ssd_chunk_scan_workspace_bytes(int64_t H, int64_t P, int64_t N) {
 cudaError_t ssd_chunk_scan(const SsdScanArgs& a, cudaStream_t s) {
   if (a.L <= 0) return cudaSuccess;
   if (a.P == 64 && a.N == 128) {
-    if (a.kernel != SsdKernel::MmaSync)  // Auto and Wgmma: the Hopper kernel
+    // Wgmma: the Hopper kernel (cudaErrorInvalidValue where its copies cannot read the operands); Auto: the same
+    // where it can, else the mma.sync kernel.
+    if (a.kernel == SsdKernel::Wgmma || (a.kernel == SsdKernel::Auto && ssd_chunk_scan_sm90_supported(a)))
       return launch_with<64, 128, 256>(a, s, [&](int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket) {
         return ssd_chunk_scan_sm90(a, k, nchunks, nhb, ring, flags, ticket, s);
       });

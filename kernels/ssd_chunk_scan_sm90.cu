@@ -20,6 +20,9 @@
 //   s_c = x^T diag(w) B (all 128 state columns; A = x^T from ldmatrix.trans scaled by w in bf16x2, B N-major);
 //   S_prev polled from the ring while s_c runs; S_c = exp(cs_end) S_prev + s_c to the ring, flag raised; bf16
 //   S_prev, the weights and x_j handed to the consumers.
+// Copies: B_c, C_c and x_j come by bulk tensor copies (TMA, 256 x 64 boxes in the 128-byte swizzle the wgmma
+// descriptors read) issued by one thread and completing on mbarriers; before them every thread issued 16-byte
+// cp.async copies (32 a thread in the prologue, 16 a producer thread a head).
 // Per head, consumers:
 //   y = exp(cs_t) (C S_prev^T) (both operands in shared memory) + (G o decay o dt, causal; D on the diagonal) x
 //   (A = the decayed G blocks in registers, decayed half a unit ahead of the MMAs; B = x N-major), one 64-row
@@ -38,6 +41,7 @@
 #include "kernels/mamba2.h"
 #include "kernels/mamba2_device.cuh"
 #include "kernels/ssd_chunk_scan_sm90.h"
+#include "kernels/tma.cuh"
 #include "kernels/wgmma.cuh"
 
 namespace mambascope::kernels {
@@ -51,6 +55,7 @@ constexpr int kThreads = 384, kMaxHeads = 8;  // 2 consumer warpgroups + 1 produ
 // the consumers hold G (80), y (32) and two decayed half units (16) and at 168 stored 12 / 7 G registers after G
 // and reloaded them every head; at 176 (the producer at 152, single-buffered x^T fragments) ptxas leaves them 11 / 2
 // reloads and the producer's chain step none (it had 9 reloads and 6 stores): profiles/h100/2026-12-07-sass-spills.py.
+// With the bulk copies ptxas spills 80 bytes (stores) and reloads 6 / 13 G registers a head in the consumers.
 constexpr int kConsumerRegs = 176, kProducerRegs = 3 * 168 - 2 * kConsumerRegs;
 constexpr int kHalfQ = Q * 128;   // bytes of a [Q rows][64 cols] bf16 half tile
 constexpr int kHalfP = P * 128;   // bytes of a [P rows][64 cols] half tile
@@ -63,7 +68,9 @@ constexpr int kDt = kSb + 2 * kHalfP;        // dt [kMaxHeads][Q] f32
 constexpr int kCs = kDt + kMaxHeads * Q * 4;  // within-chunk cumulative log2(e) dt*A [kMaxHeads][Q] f32
 constexpr int kWdt = kCs + kMaxHeads * Q * 4;  // intra weights exp(cs_blockend - cs_s) dt_s [2][Q] f32, by head parity
 constexpr int kTicket = kWdt + Q * 4;          // the CTA's tile, in the second weights buffer (first written at head 1)
-constexpr int kSmem = kWdt + 2 * Q * 4 + 1024;  // + alignment slack
+constexpr int kUsed = kWdt + 2 * Q * 4;
+// + alignment slack, which also holds the three mbarriers (kernel entry): 227 KB leave no other room.
+constexpr int kSmem = kUsed + 1024;
 static_assert(kSmem <= 227 * 1024, "shared memory over the per-block limit");
 
 // The within-chunk cumulative sums of dt*A are kept in base-2 units (cs = log2(e) sum dt A), so a decay
@@ -86,35 +93,31 @@ __device__ __forceinline__ uint64_t desc_mn(uint32_t half, int kk) { return wg::
 // Named barriers (id 0 is __syncthreads). The producer warpgroup arrives, the consumers sync, and back:
 //   kBarFull  (all 384): S_prev(j) in bf16, the weights of head j and x_j are in shared memory;
 //   kBarEmpty (all 384): the consumers are done reading S_prev(j) (their C S_prev^T products have completed);
-//   kBarXFree (all 384): the consumers are done with x_j (its buffer may take x_{j+2});
-//   kBarProd  (the producer's 128): its threads' ring stores / cp.async copies / weights are all done.
+//   kBarXFree + 2 (j % 2) (all 384): the consumers are done with x_j (its buffer may take x_{j+2}); two ids by
+//     head parity, since the consumers may release x_{j+1} before the producer has synced on x_j's release
+//     (constant ids in both branches: a register id makes ptxas reserve all 16 barriers);
+//   kBarProd  (the producer's 128): its threads' ring stores / weights are all done.
 // Every phase of a barrier gets exactly one arrival or sync from each of its threads (the conditions on j
 // below are the same on both sides), so phases never mix.
-constexpr int kBarFull = 1, kBarEmpty = 2, kBarXFree = 3, kBarProd = 4;
+constexpr int kBarFull = 1, kBarEmpty = 2, kBarXFree = 3, kBarProd = 4;  // and 5: kBarXFree of odd heads
+// mbarriers (tma.cuh) the bulk tensor copies complete on: B_c and C_c, and x by buffer (x_j: buffer j % 2,
+// phase j / 2).
+struct Mbars {
+  uint64_t bc, x[2];
+};
+
 __device__ __forceinline__ void bar_sync(int id, int n) { asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
 __device__ __forceinline__ void bar_arrive(int id, int n) { asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
-
-// x_j (Q rows x P columns of head h0 + j) into x buffer j % 2 by `nthreads` threads (rank `r`); rows past the
-// end are zero-filled.
-__device__ __forceinline__ void load_x(const SsdScanArgs& a, int h0, int j, int64_t t0, int valid, uint32_t sX0, int r, int nthreads) {
-  const uint32_t dst = sX0 + (j & 1) * kHalfQ;
-  const __nv_bfloat16* src = static_cast<const __nv_bfloat16*>(a.x) + static_cast<int64_t>(h0 + j) * P;
-  for (int i = r; i < Q * 8; i += nthreads) {
-    const int row = i >> 3, ch = i & 7;
-    const bool ok = row < valid;
-    cp_async16(dst + swz<64>(row, ch * 8), src + (ok ? (t0 + row) * a.ldx : 0) + ch * 8, ok);
-  }
-}
 
 // The producer warpgroup (threads 256..383): per head j, one head ahead of the consumers,
 //   s_c = x^T diag(exp(cs_end - cs_s) dt_s) B (all 128 state columns as two m64n64 products sharing their A
 //   fragments: x^T from ldmatrix.trans scaled by the weights in bf16x2; B N-major), the flag polled while s_c
 //   runs, then S_prev read from the ring,
 //   S_c = exp(cs_end) S_prev + s_c to the ring and its flag raised (the inter-chunk chain), then bf16 S_prev
-//   for the consumers' C S_prev^T, and x_{j+1}'s copy once the consumers have released x_{j-1} (x_{j+2} is
-//   prefetched into L2 at the top of head j, so that copy is an L2 hit).
-__device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int h0, int64_t t0, int valid, bool last_chunk,
-                                         float* ring, unsigned* flags, unsigned char* smem) {
+//   for the consumers' C S_prev^T, and x_{j+1}'s bulk copy (one thread) once the consumers have released x_{j-1}
+//   (x_{j+2} is prefetched into L2 at the top of head j, so that copy is an L2 hit).
+__device__ __forceinline__ void producer(const SsdScanArgs& a, const CUtensorMap* tm_x, int k, int c, int h0, int64_t t0,
+                                         bool last_chunk, float* ring, unsigned* flags, unsigned char* smem, Mbars* mb) {
   const int ptid = threadIdx.x - 256, lane = ptid & 31, w = ptid >> 5;
   const int gq = lane >> 2, q = lane & 3;
   const size_t PN = static_cast<size_t>(P) * N;
@@ -133,16 +136,13 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
     const float* dt = dts + j * Q;
     // x_{j+2} into L2 now: its copy (after kBarXFree, next head) is on the producer's path to kBarFull and,
     // from L2 instead of HBM, shortens it (2048-wide layer 1.27 -> 1.15 ms; profiles/h100/mamba2-notes.md).
-    if (j + 2 < k) {
-      const __nv_bfloat16* px = static_cast<const __nv_bfloat16*>(a.x) + static_cast<int64_t>(h + 2) * P;
-      for (int row = ptid; row < valid; row += 128) asm volatile("prefetch.global.L2::evict_last [%0];" ::"l"(px + (t0 + row) * a.ldx));
-    }
+    if (j + 2 < k && ptid == 0) tma::prefetch_2d(tm_x, (h + 2) * P, static_cast<int>(t0));
     // Weights of head j in the buffer of its parity: the consumers read head j-2's from it, and they have
     // released x_{j-2} (kBarXFree, before x_j's copy) after their last read of them.
     float* wdt = reinterpret_cast<float*>(smem + kWdt) + (j & 1) * Q;
-    cp_async_wait<0>();  // this thread's copies of x_j
+    tma::mbar_wait(&mb->x[j & 1], (j >> 1) & 1);  // x_j has landed
     for (int t = ptid; t < Q; t += 128) wdt[t] = decay_exp<true>(cs[t | 15] - cs[t]) * dt[t];
-    bar_sync(kBarProd, 128);  // x_j and the weights complete
+    bar_sync(kBarProd, 128);  // the weights complete
 
     float sacc[2][32];  // state columns [0, 64) and [64, 128)
     {
@@ -257,14 +257,18 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
       *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p, n)) = spb[2 * nt];
       *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p + 8, n)) = spb[2 * nt + 1];
     }
-    wg::fence_proxy_async();  // S_prev and x_j (cp.async) are read by the consumers' wgmmas
+    wg::fence_proxy_async();  // S_prev is read by the consumers' wgmmas
     bar_arrive(kBarFull, 384);
 
     // x_{j+1} goes where x_{j-1} was (x_0 and x_1 came with the prologue).
     if (j > 0 && j + 1 < k) {
-      bar_sync(kBarXFree, 384);
-      load_x(a, h0, j + 1, t0, valid, sX0, ptid, 128);
-      cp_async_commit();
+      if (j & 1) bar_sync(kBarXFree, 384);
+      else bar_sync(kBarXFree + 2, 384);
+      if (ptid == 0) {
+        const int b = (j + 1) & 1;
+        tma::mbar_expect_tx(&mb->x[b], kHalfQ);
+        tma::load_2d(sX0 + b * kHalfQ, tm_x, (h + 1) * P, static_cast<int>(t0), &mb->x[b]);
+      }
     }
   }
 }
@@ -272,7 +276,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, int k, int c, int
 // A consumer warpgroup (kG = 0, 1: threads 128 kG ..), specialised per warpgroup (its row tiles are
 // compile-time, so are its register arrays' roles): G once, then per head the y of its two row tiles.
 template <int kG>
-__device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, int64_t t0, int valid, unsigned char* smem) {
+__device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, int64_t t0, int valid, unsigned char* smem, Mbars* mb) {
   constexpr int kLo = kG, kHi = 3 - kG;       // 64-row tiles of the chunk
   constexpr int kLoU = kG + 1;                // causal 64-column units of the low tile (the high has 4 - kG)
   constexpr int kUnits = 5;
@@ -333,6 +337,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
     const float Dh = Dnext;
     if (a.head.D && j + 1 < k) Dnext = a.head.D[h + 1];
     bar_sync(kBarFull, 384);  // S_prev(j), the weights and x_j are there
+    tma::mbar_wait(&mb->x[j & 1], (j >> 1) & 1);  // (the producer has seen x_j land; this orders the copy for us too)
 
     // ---- y, one 64-row tile at a time: exp(cs_t) C S_prev^T (tensor cores; the first decayed G blocks are
     // computed meanwhile) + (G o decay o dt, causal; D on the diagonal) x, stored straight from the accumulators ----
@@ -433,63 +438,99 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
     };
     tile_pass(std::integral_constant<int, 0>{}, std::integral_constant<int, kLoU>{}, kLo, false);
     tile_pass(std::integral_constant<int, kLoU>{}, std::integral_constant<int, kUnits>{}, kHi, j + 1 < k);
-    if (j + 2 < k) bar_arrive(kBarXFree, 384);  // every MMA reading x_j has completed (tile_pass waits for them)
+    if (j + 2 < k) {
+      if (j & 1) bar_arrive(kBarXFree + 2, 384);
+      else bar_arrive(kBarXFree, 384);
+    }  // every MMA reading x_j has completed (tile_pass waits for them)
   }
 }
 
 __global__ void __launch_bounds__(kThreads, 1)
-    ssd_chunk_scan_sm90_kernel(const SsdScanArgs a, int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket) {
+    ssd_chunk_scan_sm90_kernel(const SsdScanArgs a, const __grid_constant__ CUtensorMap tm_x, const __grid_constant__ CUtensorMap tm_b,
+                               const __grid_constant__ CUtensorMap tm_c, int k, int nchunks, int nhb, float* ring, unsigned* flags,
+                               unsigned* ticket) {
   extern __shared__ unsigned char smem_raw[];
   // Aligned by an offset from smem_raw (not through an integer cast), so the compiler still knows every pointer
   // derived from it is shared memory: ld.shared (LDS), not generic loads.
-  unsigned char* smem = smem_raw + ((1024u - (smem_addr(smem_raw) & 1023u)) & 1023u);
+  const unsigned pad = (1024u - (smem_addr(smem_raw) & 1023u)) & 1023u;
+  unsigned char* smem = smem_raw + pad;
+  // The mbarriers go in the 1024 bytes of slack: before the aligned base when the padding has room for them,
+  // else after kUsed (then at least 1024 - 24 bytes are left there).
+  Mbars* mb = reinterpret_cast<Mbars*>(pad >= sizeof(Mbars) ? smem_raw : smem + kUsed);
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
-  const SsdTile tl = claim_ssd_tile(a, k, nhb, Q, ticket, reinterpret_cast<int*>(smem + kTicket));
+  if (tid == 0) {
+    tma::mbar_init(&mb->bc, 1);
+    tma::mbar_init(&mb->x[0], 1);
+    tma::mbar_init(&mb->x[1], 1);
+    tma::fence_mbar_init();
+  }
+  const SsdTile tl = claim_ssd_tile(a, k, nhb, Q, ticket, reinterpret_cast<int*>(smem + kTicket));  // (a CTA barrier)
   const int c = tl.c, h0 = tl.h0, grp = tl.grp, valid = tl.valid;
   const int64_t t0 = tl.t0;
 
-  // B_c, C_c (shared by the CTA's heads) and x of its first two heads; rows past the end are zero-filled.
+  // B_c, C_c (shared by the CTA's heads) and x of its first two heads as bulk tensor copies, one box of 256 rows x
+  // 64 columns (a swizzled half tile) each; rows past the end of the sequence are zero-filled by the copy engine.
   const uint32_t base = smem_addr(smem);
-  {
-    const __nv_bfloat16* gB = static_cast<const __nv_bfloat16*>(a.B) + static_cast<int64_t>(grp) * N;
-    const __nv_bfloat16* gC = static_cast<const __nv_bfloat16*>(a.C) + static_cast<int64_t>(grp) * N;
-    for (int i = tid; i < Q * 16; i += kThreads) {
-      const int r = i >> 4, ch = i & 15;
-      const bool ok = r < valid;
-      const int64_t row = ok ? t0 + r : 0;
-      const uint32_t off = hsw<Q>(r, ch * 8);
-      cp_async16(base + kB + off, gB + row * a.ldb + ch * 8, ok);
-      cp_async16(base + kC + off, gC + row * a.ldc + ch * 8, ok);
+  if (tid == 0) {
+    const int row = static_cast<int>(t0);
+    tma::mbar_expect_tx(&mb->bc, 4 * kHalfQ);
+    for (int half = 0; half < 2; ++half) {
+      tma::load_2d(base + kB + half * kHalfQ, &tm_b, grp * N + 64 * half, row, &mb->bc);
+      tma::load_2d(base + kC + half * kHalfQ, &tm_c, grp * N + 64 * half, row, &mb->bc);
     }
-    for (int j = 0; j < 2 && j < k; ++j) load_x(a, h0, j, t0, valid, base + kX, tid, kThreads);
-    cp_async_commit();
+    for (int j = 0; j < 2 && j < k; ++j) {
+      tma::mbar_expect_tx(&mb->x[j], kHalfQ);
+      tma::load_2d(base + kX + j * kHalfQ, &tm_x, (h0 + j) * P, row, &mb->x[j]);
+    }
   }
 
-  // dt and the within-chunk cumulative sums of dt*A: warp w handles head h0 + w.
+  // dt and the within-chunk cumulative sums of dt*A: warp w handles head h0 + w (while the copies run).
   if (warp < k)
     chunk_dt_cumsum<Q>(a.head, h0 + warp, t0, valid, lane, reinterpret_cast<float*>(smem + kDt) + warp * Q,
                        reinterpret_cast<float*>(smem + kCs) + warp * Q, kLog2e);
-  cp_async_wait<0>();
-  wg::fence_proxy_async();
   __syncthreads();
+  tma::mbar_wait(&mb->bc, 0);
 
   if (warp < 8) {
     asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(kConsumerRegs) : "memory");
-    if (warp < 4) consumer<0>(a, k, h0, t0, valid, smem);
-    else consumer<1>(a, k, h0, t0, valid, smem);
+    if (warp < 4) consumer<0>(a, k, h0, t0, valid, smem, mb);
+    else consumer<1>(a, k, h0, t0, valid, smem, mb);
   } else {
     asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(kProducerRegs) : "memory");
-    producer(a, k, c, h0, t0, valid, c == nchunks - 1, ring, flags, smem);
+    producer(a, &tm_x, k, c, h0, t0, c == nchunks - 1, ring, flags, smem, mb);
   }
+}
+
+// A 2-D tensor map of a bf16 [rows][cols] matrix with row stride ld (elements): boxes of 256 rows x 64 columns,
+// 128-byte swizzle (the layout the wgmma descriptors read), out-of-range elements read as zeros.
+bool make_map(CUtensorMap* map, const void* p, int64_t cols, int64_t rows, int64_t ld) {
+  auto fn = tma::encode_fn();
+  if (!fn) return false;
+  const cuuint64_t dims[2] = {static_cast<cuuint64_t>(cols), static_cast<cuuint64_t>(rows)};
+  const cuuint64_t strides[1] = {static_cast<cuuint64_t>(ld) * 2};
+  const cuuint32_t box[2] = {64, static_cast<cuuint32_t>(Q)};
+  const cuuint32_t elem[2] = {1, 1};
+  return fn(map, CU_TENSOR_MAP_DATA_TYPE_BFLOAT16, 2, const_cast<void*>(p), dims, strides, box, elem, CU_TENSOR_MAP_INTERLEAVE_NONE,
+            CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
 }
 
 }  // namespace
 
+bool ssd_chunk_scan_sm90_supported(const SsdScanArgs& a) {
+  auto aligned = [](const void* p, int64_t ld) { return reinterpret_cast<uintptr_t>(p) % 16 == 0 && ld % 8 == 0 && ld > 0; };
+  return a.P == P && a.N == N && a.L < (int64_t{1} << 31) && aligned(a.x, a.ldx) && aligned(a.B, a.ldb) && aligned(a.C, a.ldc);
+}
+
 cudaError_t ssd_chunk_scan_sm90(const SsdScanArgs& a, int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket,
                                 cudaStream_t s) {
+  if (!ssd_chunk_scan_sm90_supported(a)) return cudaErrorInvalidValue;
+  CUtensorMap tm_x, tm_b, tm_c;
+  if (!make_map(&tm_x, a.x, a.H * P, a.L, a.ldx) || !make_map(&tm_b, a.B, a.G * N, a.L, a.ldb) ||
+      !make_map(&tm_c, a.C, a.G * N, a.L, a.ldc))
+    return cudaErrorInvalidValue;
   static const cudaError_t attr = cudaFuncSetAttribute(ssd_chunk_scan_sm90_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmem);
   if (attr != cudaSuccess) return attr;
-  ssd_chunk_scan_sm90_kernel<<<nchunks * nhb, kThreads, kSmem, s>>>(a, k, nchunks, nhb, ring, flags, ticket);
+  ssd_chunk_scan_sm90_kernel<<<nchunks * nhb, kThreads, kSmem, s>>>(a, tm_x, tm_b, tm_c, k, nchunks, nhb, ring, flags, ticket);
   return cudaGetLastError();
 }
 

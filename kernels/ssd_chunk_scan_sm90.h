@@ -8,6 +8,9 @@
 
 namespace mambascope::kernels {
 
+// The kernel reads x, B and C with bulk tensor copies: each 16-byte aligned with a row stride that is a multiple
+// of 8 elements, and L < 2^31.
+bool ssd_chunk_scan_sm90_supported(const SsdScanArgs& a);
 cudaError_t ssd_chunk_scan_sm90(const SsdScanArgs& a, int k, int nchunks, int nhb, float* ring, unsigned* flags, unsigned* ticket,
                                 cudaStream_t s);
 
