@@ -108,6 +108,15 @@ struct Mbars {
 
 __device__ __forceinline__ void bar_sync(int id, int n) { asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
 __device__ __forceinline__ void bar_arrive(int id, int n) { asm volatile("bar.arrive %0, %1;\n" ::"r"(id), "r"(n) : "memory"); }
+// The release of x_j: consumers arrive, the producer syncs, on kBarXFree of j's parity (constant ids, see above).
+__device__ __forceinline__ void xfree_arrive(int j) {
+  if (j & 1) bar_arrive(kBarXFree + 2, 384);
+  else bar_arrive(kBarXFree, 384);
+}
+__device__ __forceinline__ void xfree_sync(int j) {
+  if (j & 1) bar_sync(kBarXFree + 2, 384);
+  else bar_sync(kBarXFree, 384);
+}
 
 // The producer warpgroup (threads 256..383): per head j, one head ahead of the consumers,
 //   s_c = x^T diag(exp(cs_end - cs_s) dt_s) B (all 128 state columns as two m64n64 products sharing their A
@@ -262,8 +271,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, const CUtensorMap
 
     // x_{j+1} goes where x_{j-1} was (x_0 and x_1 came with the prologue).
     if (j > 0 && j + 1 < k) {
-      if (j & 1) bar_sync(kBarXFree, 384);
-      else bar_sync(kBarXFree + 2, 384);
+      xfree_sync(j - 1);
       if (ptid == 0) {
         const int b = (j + 1) & 1;
         tma::mbar_expect_tx(&mb->x[b], kHalfQ);
@@ -438,10 +446,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
     };
     tile_pass(std::integral_constant<int, 0>{}, std::integral_constant<int, kLoU>{}, kLo, false);
     tile_pass(std::integral_constant<int, kLoU>{}, std::integral_constant<int, kUnits>{}, kHi, j + 1 < k);
-    if (j + 2 < k) {
-      if (j & 1) bar_arrive(kBarXFree + 2, 384);
-      else bar_arrive(kBarXFree, 384);
-    }  // every MMA reading x_j has completed (tile_pass waits for them)
+    if (j + 2 < k) xfree_arrive(j);  // every MMA reading x_j has completed (tile_pass waits for them)
   }
 }
 
