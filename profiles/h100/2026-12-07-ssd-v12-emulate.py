@@ -44,14 +44,15 @@ def run(strength):
     L=np.where(t[:,None]>=t[None,:], np.exp2(d)*dt[None,:], 0)
     ref=(G*L)@x
     wdt=np.exp2(cs[t|15]-cs).astype(np.float32)*dt   # per 16-block weights
-    def cur():   # version 11: factor pair rounded, bf16 product, per element (off-diagonal 16-blocks)
+    def blk(i, jb):   # version 11's bf16 A block (row block i, column block jb <= i): factor pair per element
+        G_=G[16*i:16*i+16,16*jb:16*jb+16]
+        if jb==i: return bf16(G_*L[16*i:16*i+16,16*i:16*i+16])
+        r=np.exp2(cs[16*i:16*i+16]-cs[16*jb+15]).astype(np.float32)
+        return bf16(G_*bf16(r[:,None]*wdt[None,16*jb:16*jb+16]))
+    def cur():   # version 11: every block of the causal part as blk
         A_=np.zeros((Q,Q),np.float32)
-        for i in range(16):          # row block
-            for jb in range(i):      # off-diagonal 16-blocks
-                r=np.exp2(cs[16*i:16*i+16]-cs[16*jb+15]).astype(np.float32)
-                f=bf16(r[:,None]*wdt[None,16*jb:16*jb+16])
-                A_[16*i:16*i+16,16*jb:16*jb+16]=bf16(G[16*i:16*i+16,16*jb:16*jb+16]*f)
-            d=L[16*i:16*i+16,16*i:16*i+16]; A_[16*i:16*i+16,16*i:16*i+16]=bf16(G[16*i:16*i+16,16*i:16*i+16]*d)
+        for i in range(16):
+            for jb in range(i+1): A_[16*i:16*i+16,16*jb:16*jb+16]=blk(i,jb)
         return A_.astype(np.float64)@x
     def new():   # candidate: units left of the diagonal as gamma * wdt (one pair for all rows), row factor on the accumulator
         y=np.zeros((Q,64))
@@ -68,15 +69,10 @@ def run(strength):
                 acc=Aoff.astype(np.float64)@x[:64*T]
                 rho=np.exp2(cs[rows]-e).astype(np.float32)
                 acc=acc*rho[:,None]
-            # diagonal unit as now
+            # diagonal unit as in version 11
             Ad=np.zeros((64,64),np.float32)
             for i in range(4):
-                ii=4*T+i
-                for jb in range(4*T,ii):
-                    r=np.exp2(cs[16*ii:16*ii+16]-cs[16*jb+15]).astype(np.float32)
-                    f=bf16(r[:,None]*wdt[None,16*jb:16*jb+16])
-                    Ad[16*i:16*i+16,16*(jb-4*T):16*(jb-4*T)+16]=bf16(G[16*ii:16*ii+16,16*jb:16*jb+16]*f)
-                d=L[16*ii:16*ii+16,16*ii:16*ii+16]; Ad[16*i:16*i+16,16*i:16*i+16]=bf16(G[16*ii:16*ii+16,16*ii:16*ii+16]*d)
+                for j in range(i+1): Ad[16*i:16*i+16,16*j:16*j+16]=blk(4*T+i,4*T+j)
             y[rows]=acc+Ad.astype(np.float64)@x[64*T:64*T+64]
         return y
     rel=lambda a: np.linalg.norm(a-ref)/np.linalg.norm(ref)
