@@ -14,49 +14,14 @@
 
 #include "kernels/attention.h"
 #include "kernels/attention_common.cuh"
+#include "kernels/ptx.cuh"
 
 namespace mambascope::kernels {
 namespace {
 
 constexpr int kBr = 64, kBc = 64, kWarps = 4, kThreads = kWarps * 32;
 
-__device__ __forceinline__ uint32_t smem_u32(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-
-__device__ __forceinline__ void cp_async16(uint32_t dst, const void* src, bool valid) {
-  const int n = valid ? 16 : 0;  // 0 source bytes: the 16 destination bytes are zero-filled
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(n));
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
-template <int N>
-__device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
-}
-
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], uint32_t addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], uint32_t addr) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-}
-
-__device__ __forceinline__ void mma_bf16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-      "{%0, %1, %2, %3};\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
-
-__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
-  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<uint32_t*>(&v);
-}
+using namespace ptx;  // smem_u32, cp.async, ldmatrix, mma_bf16, pack_bf16
 
 // Copies `rows` rows of a [rows, head_dim] tile (global row stride `ld` elements) into shared memory rows of
 // kD + 8 elements; rows >= valid_rows and columns >= head_dim are zero-filled.
@@ -124,7 +89,7 @@ __global__ void __launch_bounds__(kThreads) flash_fwd_mma_kernel(const Attention
     if (n == 0) {
 #pragma unroll
       for (int kk = 0; kk < kKSteps; ++kk)
-        ldmatrix_x4(qf[kk], smem_u32(sQ + (warp * 16 + (lane & 15)) * kStride + kk * 16 + (lane >> 4) * 8));
+        ldmatrix_x4(smem_u32(sQ + (warp * 16 + (lane & 15)) * kStride + kk * 16 + (lane >> 4) * 8), qf[kk]);
     }
     const __nv_bfloat16* k_s = sK + stage * kBc * kStride;
     const __nv_bfloat16* v_s = sV + stage * kBc * kStride;
@@ -137,7 +102,7 @@ __global__ void __launch_bounds__(kThreads) flash_fwd_mma_kernel(const Attention
 #pragma unroll
       for (int t = 0; t < kBc / 8; t += 2) {
         uint32_t bk[4];
-        ldmatrix_x4(bk, smem_u32(k_s + (t * 8 + (lane & 7) + ((lane >> 4) << 3)) * kStride + kk * 16 + ((lane >> 3) & 1) * 8));
+        ldmatrix_x4(smem_u32(k_s + (t * 8 + (lane & 7) + ((lane >> 4) << 3)) * kStride + kk * 16 + ((lane >> 3) & 1) * 8), bk);
         mma_bf16(s[t], qf[kk], bk[0], bk[1]);
         mma_bf16(s[t + 1], qf[kk], bk[2], bk[3]);
       }
@@ -185,7 +150,7 @@ __global__ void __launch_bounds__(kThreads) flash_fwd_mma_kernel(const Attention
 #pragma unroll
       for (int t = 0; t < kNTiles; t += 2) {
         uint32_t bv[4];
-        ldmatrix_x4_trans(bv, smem_u32(v_s + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kStride + t * 8 + (lane >> 4) * 8));
+        ldmatrix_x4_trans(smem_u32(v_s + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kStride + t * 8 + (lane >> 4) * 8), bv);
         mma_bf16(o[t], pa, bv[0], bv[1]);
         mma_bf16(o[t + 1], pa, bv[2], bv[3]);
       }

@@ -18,6 +18,7 @@
 
 #include "kernels/attention.h"
 #include "kernels/attention_common.cuh"
+#include "kernels/ptx.cuh"
 #include "kernels/tma.cuh"
 #include "kernels/wgmma.cuh"
 
@@ -43,10 +44,7 @@ __device__ __forceinline__ void tma_load(void* dst, const CUtensorMap* map, int 
   tma::load_4d(dst, map, c0, c1, c2, c3, bar);
 }
 
-__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
-  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<uint32_t*>(&v);
-}
+using ptx::pack_bf16;
 
 struct Sm90Params {
   int heads_q, heads_kv, batch;

@@ -84,8 +84,8 @@ __global__ void __launch_bounds__(kThreads, 1)
   const __nv_bfloat16* gx = static_cast<const __nv_bfloat16*>(a.x);
   const __nv_bfloat16* gB = static_cast<const __nv_bfloat16*>(a.B);
   const __nv_bfloat16* gC = static_cast<const __nv_bfloat16*>(a.C);
-  const uint32_t sB = smem_addr(smem + K::kB), sC = smem_addr(smem + K::kC), sX0 = smem_addr(smem + K::kX);
-  const uint32_t sSb = smem_addr(smem + K::kSb);
+  const uint32_t sB = smem_u32(smem + K::kB), sC = smem_u32(smem + K::kC), sX0 = smem_u32(smem + K::kX);
+  const uint32_t sSb = smem_u32(smem + K::kSb);
   float* dts = reinterpret_cast<float*>(smem + K::kDt);
   float* css = reinterpret_cast<float*>(smem + K::kCs);
   float* wst = reinterpret_cast<float*>(smem + K::kWst);

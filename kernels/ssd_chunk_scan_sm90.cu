@@ -130,7 +130,7 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, const CUtensorMap
   const int ptid = threadIdx.x - 256, lane = ptid & 31, w = ptid >> 5;
   const int gq = lane >> 2, q = lane & 3;
   const size_t PN = static_cast<size_t>(P) * N;
-  const uint32_t base = smem_addr(smem);
+  const uint32_t base = smem_u32(smem);
   const uint32_t sB = base + kB, sX0 = base + kX;
   const float* dts = reinterpret_cast<const float*>(smem + kDt);
   const float* css = reinterpret_cast<const float*>(smem + kCs);
@@ -290,7 +290,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
   constexpr int kUnits = 5;
   const int tid = threadIdx.x, lane = tid & 31, w = (tid >> 5) & 3;
   const int gq = lane >> 2, q = lane & 3;
-  const uint32_t base = smem_addr(smem);
+  const uint32_t base = smem_u32(smem);
   const uint32_t sB = base + kB, sC = base + kC, sX0 = base + kX, sSb = base + kSb;
   const float* dts = reinterpret_cast<const float*>(smem + kDt);
   const float* css = reinterpret_cast<const float*>(smem + kCs);
@@ -457,7 +457,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   extern __shared__ unsigned char smem_raw[];
   // Aligned by an offset from smem_raw (not through an integer cast), so the compiler still knows every pointer
   // derived from it is shared memory: ld.shared (LDS), not generic loads.
-  const unsigned pad = (1024u - (smem_addr(smem_raw) & 1023u)) & 1023u;
+  const unsigned pad = (1024u - (smem_u32(smem_raw) & 1023u)) & 1023u;
   unsigned char* smem = smem_raw + pad;
   // The mbarriers go in the 1024 bytes of slack: before the aligned base when the padding has room for them,
   // else after kUsed (then at least 1024 - 24 bytes are left there).
@@ -475,7 +475,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 
   // B_c, C_c (shared by the CTA's heads) and x of its first two heads as bulk tensor copies, one box of 256 rows x
   // 64 columns (a swizzled half tile) each; rows past the end of the sequence are zero-filled by the copy engine.
-  const uint32_t base = smem_addr(smem);
+  const uint32_t base = smem_u32(smem);
   if (tid == 0) {
     const int row = static_cast<int>(t0);
     tma::mbar_expect_tx(&mb->bc, 4 * kHalfQ);

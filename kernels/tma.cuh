@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <mutex>
 
+#include "kernels/ptx.cuh"
+
 namespace mambascope::kernels::tma {
 
-__device__ __forceinline__ uint32_t smem_u32(const void* p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
+using ptx::smem_u32;
 
 __device__ __forceinline__ void mbar_init(uint64_t* bar, uint32_t count) {
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(smem_u32(bar)), "r"(count));
