@@ -13,6 +13,7 @@
 #include "engine/bench/run_model.h"
 #include "engine/core/cuda.h"
 #include "engine/core/error.h"
+#include "engine/model/model.h"
 #include "engine/model/weight_specs.h"
 
 namespace mambascope {
@@ -25,7 +26,23 @@ bool is_table(const std::string& n) {
 }
 }  // namespace
 
-StepCost step_cost(const std::string& model, int64_t L, uint64_t resident, uint64_t state) {
+uint64_t decode_weight_bytes(const Model& m) {
+  const bool mlmamba = m.config().family == ModelFamily::MLMamba;
+  uint64_t unread = 0;
+  for (const auto& [name, t] : m.weights().tensors()) {
+    const bool vision = mlmamba ? name.rfind("vision_backbone.", 0) == 0 || name.rfind("projector.", 0) == 0 ||
+                                      name.rfind("bidirectional_mamba.", 0) == 0 || name.rfind("mlp.", 0) == 0
+                                : name.find("vision_embeddings.") != std::string::npos || name.find("pixel_shuffle_proj.") != std::string::npos;
+    if (vision)
+      unread += t.nbytes();
+    else if (!mlmamba && name.find("llm_text_embeddings.") != std::string::npos && t.rank() == 2)
+      unread += t.nbytes() - t.nbytes() / static_cast<size_t>(t.dim(0));  // one row per token is read
+  }
+  const uint64_t resident = m.resident_bytes();
+  return resident > unread ? resident - unread : 0;
+}
+
+StepCost step_cost(const std::string& model, int64_t L, uint64_t weights_read, uint64_t state) {
   const ModelConfig c = preset_config(model);
   StepCost s;
   double gemm_params = 0;
@@ -43,7 +60,7 @@ StepCost step_cost(const std::string& model, int64_t L, uint64_t resident, uint6
       s.prefill_flops += 2.0 * static_cast<double>(L) * static_cast<double>(L) * d.heads * d.head_dim();  // causal QK^T + PV
     }
   }
-  s.decode_bytes = static_cast<double>(resident) + 2.0 * static_cast<double>(state) + kv_per_token * static_cast<double>(L);
+  s.decode_bytes = static_cast<double>(weights_read) + 2.0 * static_cast<double>(state) + kv_per_token * static_cast<double>(L);
   return s;
 }
 
@@ -134,7 +151,7 @@ Profile run_bench(const BenchOptions& o, const BenchProgress& progress) {
         const RunResult r = run_model(m, ro);
         row = to_profile_row(*m, ro, r);
         row.protocol = protocol_label(o.protocol);
-        const StepCost sc = step_cost(cfg.name.rfind("tiny-", 0) == 0 ? cfg.name : cfg.kind(), L, m->resident_bytes(), plan.state);
+        const StepCost sc = step_cost(cfg.name.rfind("tiny-", 0) == 0 ? cfg.name : cfg.kind(), L, decode_weight_bytes(*m), plan.state);
         if (gpu && row.decode_ms_per_token) row.pct_ceiling_decode = 100.0 * sc.decode_bytes / (*row.decode_ms_per_token * 1e-3) / (c.copy_GBps * 1e9);
         if (gpu) row.pct_ceiling_prefill = 100.0 * sc.prefill_flops / (*row.prefill_ms * 1e-3) / (c.gemm_TFLOPs * 1e12);
       }

@@ -13,6 +13,8 @@
 
 namespace mambascope {
 
+class Model;
+
 // Which protocol the rows follow (docs/paper-protocol.md):
 //   Ours  - decode as the engine runs it (each step one CUDA graph), timed with CUDA events, median of the
 //           steady-state steps; equally optimised kernels on both sides.
@@ -47,11 +49,16 @@ Profile run_bench(const BenchOptions& o, const BenchProgress& progress = {});
 // model named "transformer" at the same length, and the ceilings' shares.
 std::string bench_table(const Profile& p);
 
-// Fewest bytes a decode step must read (weights + state read and written + the KV cache so far) and the
-// FLOPs of a prefill of `length` tokens (GEMMs of the decoder stack + causal attention scores).
+// Fewest bytes a decode step must read (weights it reads + state read and written + the KV cache so far) and
+// the FLOPs of a prefill of `length` tokens (GEMMs of the decoder stack + causal attention scores).
 struct StepCost {
   double decode_bytes = 0, prefill_flops = 0;
 };
-StepCost step_cost(const std::string& model, int64_t length, uint64_t resident_bytes, uint64_t state_bytes);
+StepCost step_cost(const std::string& model, int64_t length, uint64_t decode_weight_bytes, uint64_t state_bytes);
+
+// The weight bytes a decode step reads: what the model holds (resident_bytes) less the tensors a text token
+// never touches — the vision towers, connector and projector — and all but one row of an untied token-embedding
+// table (the HoVLE family's; ML-Mamba's table is also its LM head, read whole).
+uint64_t decode_weight_bytes(const Model& m);
 
 }  // namespace mambascope

@@ -23,6 +23,7 @@ class WeightStore {
   void put(const std::string& name, Tensor t) { w_[name] = std::move(t); }
   void erase(const std::string& name) { w_.erase(name); }
   size_t bytes() const;
+  const std::map<std::string, Tensor>& tensors() const { return w_; }
   Device device() const { return device_; }
   DType dtype() const { return dtype_; }
   const std::string& source() const { return source_; }

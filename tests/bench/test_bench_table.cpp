@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include "engine/bench/bench.h"
+#include "engine/model/model.h"
+#include "engine/model/weight_specs.h"
 #include "tests/support.h"
 
 using namespace mambascope;
@@ -13,6 +15,31 @@ TEST_CASE("decode bytes per token count weights state and the KV cache so far", 
   const StepCost l = step_cost("mmmamba-linear", 1000, 5'000'000'000, 1'000'000);
   CHECK(l.decode_bytes == Approx(5e9 + 2e6));
   CHECK(l.prefill_flops < t.prefill_flops * 1.1);  // no attention-score FLOPs, more projection FLOPs
+}
+
+TEST_CASE("decode weight bytes leave out the vision side and all but one row of an untied embedding table", "[bench]") {
+  // Counted here the other way round from decode_weight_bytes: from the checkpoint's tensor list, everything
+  // that is not the language model's decoder stack (f32 on the CPU: 4 bytes a value).
+  auto values = [](const WeightSpec& w) {
+    size_t n = 1;
+    for (int64_t d : w.shape) n *= static_cast<size_t>(d);
+    return n;
+  };
+  for (const char* name : {"tiny-transformer", "tiny-mmmamba-hybrid", "tiny-ml-mamba"}) {
+    INFO(name);
+    const auto m = load_model(name, Device::Cpu, DType::F32, 1);
+    const bool mlmamba = m->config().family == ModelFamily::MLMamba;
+    size_t unread = 0, row = 0;
+    for (const WeightSpec& w : weight_specs(m->config())) {
+      const bool decoder = mlmamba ? w.name.rfind("llm_backbone.", 0) == 0
+                                   : w.name.rfind("language_model.", 0) == 0 || w.name.rfind("embedding_model.encoder.", 0) == 0;
+      if (w.name == "embedding_model.llm_text_embeddings.weight") row = static_cast<size_t>(w.shape[1]) * 4;
+      if (!decoder) unread += values(w) * 4;
+    }
+    CHECK(row == (mlmamba ? 0u : static_cast<size_t>(m->hidden()) * 4));  // ML-Mamba's table is its LM head
+    CHECK(decode_weight_bytes(*m) == m->resident_bytes() - unread + row);
+    CHECK(decode_weight_bytes(*m) < m->resident_bytes());
+  }
 }
 
 TEST_CASE("the bench table compares each model with the transformer at the same length", "[bench]") {
