@@ -16,7 +16,7 @@ cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release -DMAMBASCOPE_CUDA=ON -DCMAK
 t0=$(date +%s); cmake --build $B -j16 --target mambascope mambascope_tests > $OUT/logs/build.log 2>&1 || { tail -30 $OUT/logs/build.log; exit 1; }
 echo "build $(( $(date +%s) - t0 ))s"
 M=$B/app/mambascope; T=$B/tests/mambascope_tests
-t0=$(date +%s); timeout 200 $T "[gpu],[sass]" > $OUT/logs/test-gpu.log 2>&1; echo "gpu tests rc $? ($(( $(date +%s) - t0 ))s)"
+t0=$(date +%s); timeout 150 $T "[gpu],[sass]" > $OUT/logs/test-gpu.log 2>&1; echo "gpu tests rc $? ($(( $(date +%s) - t0 ))s)"
 grep -E "FAILED|test cases|assertions|All tests" -A3 $OUT/logs/test-gpu.log | head -12
 t0=$(date +%s)
 timeout $(( LIMIT - $(el) - 60 )) $M bench --lengths 1k,16k,101k --decode 32 --repeats 2 --out $OUT/bench.json > $OUT/logs/bench.log 2>&1
