@@ -17,7 +17,7 @@ t0=$(date +%s); cmake --build $B -j16 --target mambascope mambascope_tests > $OU
 echo "build $(( $(date +%s) - t0 ))s"
 M=$B/app/mambascope; T=$B/tests/mambascope_tests
 t0=$(date +%s)
-timeout $(( LIMIT - $(el) - 30 )) $M bench --lengths 1k,16k,101k --decode 32 --repeats 2 --out $OUT/bench.json > $OUT/logs/bench.log 2>&1
+timeout $(( LIMIT - $(el) - 30 )) $M bench --lengths ${LENGTHS:-1k,16k,101k} --decode 32 --repeats 2 --out $OUT/bench.json > $OUT/logs/bench.log 2>&1
 echo "bench rc $? ($(( $(date +%s) - t0 ))s)"; grep -E "^\|" $OUT/logs/bench.log | head -20
 left=$(( LIMIT - $(el) - 5 )); [ $left -gt 150 ] && left=150
 if [ $left -gt 20 ]; then
