@@ -19,23 +19,28 @@
 namespace mambascope {
 
 namespace {
+// Tensors a text token never touches: the vision towers and embeddings, the connector and the projector (the
+// names of both families' checkpoints, weight_specs.cpp). Neither in a decode step nor in the decoder's GEMMs.
+bool vision_side(const std::string& n) {
+  for (const char* p : {"vision_backbone.", "projector.", "bidirectional_mamba.", "mlp.0."})
+    if (n.rfind(p, 0) == 0) return true;
+  return n.find("vision_embeddings.") != std::string::npos || n.find("pixel_shuffle_proj.") != std::string::npos;
+}
+// Token-embedding tables and the LM head: lookups, and a head that a prefill runs for one row only.
 bool is_table(const std::string& n) {
-  for (const char* t : {"embedding", "tok_embeddings", "language_model.output", "vision_", "projector.", "pixel_shuffle", "mlp.0."})
+  for (const char* t : {"embedding", "tok_embeddings", "language_model.output"})
     if (n.find(t) != std::string::npos) return true;
   return false;
 }
 }  // namespace
 
 uint64_t decode_weight_bytes(const Model& m) {
-  const bool mlmamba = m.config().family == ModelFamily::MLMamba;
+  const bool untied_table = m.config().family != ModelFamily::MLMamba;  // ML-Mamba's table is its LM head
   uint64_t unread = 0;
   for (const auto& [name, t] : m.weights().tensors()) {
-    const bool vision = mlmamba ? name.rfind("vision_backbone.", 0) == 0 || name.rfind("projector.", 0) == 0 ||
-                                      name.rfind("bidirectional_mamba.", 0) == 0 || name.rfind("mlp.", 0) == 0
-                                : name.find("vision_embeddings.") != std::string::npos || name.find("pixel_shuffle_proj.") != std::string::npos;
-    if (vision)
+    if (vision_side(name))
       unread += t.nbytes();
-    else if (!mlmamba && name.find("llm_text_embeddings.") != std::string::npos && t.rank() == 2)
+    else if (untied_table && name.find("llm_text_embeddings.") != std::string::npos && t.rank() == 2)
       unread += t.nbytes() - t.nbytes() / static_cast<size_t>(t.dim(0));  // one row per token is read
   }
   const uint64_t resident = m.resident_bytes();
@@ -47,7 +52,7 @@ StepCost step_cost(const std::string& model, int64_t L, uint64_t weights_read, u
   StepCost s;
   double gemm_params = 0;
   for (const WeightSpec& w : weight_specs(c))
-    if (w.shape.size() == 2 && !is_table(w.name) && w.name.find("bidirectional_mamba") == std::string::npos)
+    if (w.shape.size() == 2 && !is_table(w.name) && !vision_side(w.name))
       gemm_params += static_cast<double>(w.shape[0]) * static_cast<double>(w.shape[1]);
   s.prefill_flops = 2.0 * gemm_params * static_cast<double>(L);
   double kv_per_token = 0;
