@@ -16,6 +16,8 @@
 
 #include <cstdint>
 
+#include "kernels/ptx.cuh"
+
 namespace mambascope::kernels::wg {
 
 __device__ __forceinline__ uint64_t make_desc(uint32_t smem_addr, uint32_t lbo_bytes, uint32_t sbo_bytes) {
@@ -27,7 +29,7 @@ __device__ __forceinline__ uint64_t make_desc(uint32_t smem_addr, uint32_t lbo_b
   return d;
 }
 __device__ __forceinline__ uint64_t make_desc(const void* p, uint32_t lbo_bytes, uint32_t sbo_bytes) {
-  return make_desc(static_cast<uint32_t>(__cvta_generic_to_shared(p)), lbo_bytes, sbo_bytes);
+  return make_desc(ptx::smem_u32(p), lbo_bytes, sbo_bytes);
 }
 
 __device__ __forceinline__ void fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
