@@ -281,24 +281,43 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, const CUtensorMap
   }
 }
 
-// A consumer warpgroup (kG = 0, 1: threads 128 kG ..), specialised per warpgroup (its row tiles are
-// compile-time, so are its register arrays' roles): G once, then per head the y of its two row tiles.
-template <int kG>
-__device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, int64_t t0, int valid, unsigned char* smem, Mbars* mb) {
-  constexpr int kLo = kG, kHi = 3 - kG;       // 64-row tiles of the chunk
-  constexpr int kLoU = kG + 1;                // causal 64-column units of the low tile (the high has 4 - kG)
-  constexpr int kUnits = 5;
+// The fixed slots of a tile pass (below), in issue order.
+template <int... S>
+struct Slots {
+  static constexpr int n = sizeof...(S);
+  __device__ static constexpr int at(int i) {
+    constexpr int v[n] = {S...};
+    return v[i];
+  }
+};
+
+// A consumer warpgroup (g = 0, 1: threads 128 g ..): G once, then per head the y of its two row tiles, g and 3 - g
+// (1 + g and 4 - g causal 64-column units: 5 for both). Both warpgroups run one code path, with their units in
+// five slots of G fragments:
+//   slot 0: the unit the two place differently -- g = 1: its low tile's off-diagonal unit (tile 1 x columns
+//           [0, 64)); g = 0: its high tile's third unit (tile 3 x columns [128, 192)) -- taken at the end of the
+//           low-tile pass by g = 1 and of the high-tile pass by g = 0 (a whole unit, so the decayed-fragment
+//           buffers keep a compile-time parity either way);
+//   slot 1: the low tile's diagonal unit;  slots 2, 3: the high tile's first two units;  slot 4: its diagonal unit.
+// Slots, and which are diagonal, are compile-time; the row tiles and column units behind them are uniform run-time
+// values. (Version 11 instantiated the consumer once per warpgroup with its units compile-time: 10 units of code
+// instead of 6, 105 KB of SASS, and a fifth of the warps' stall samples waiting for instructions -- ncu, version 12.)
+__device__ __forceinline__ void consumer(const SsdScanArgs& a, int g, int k, int h0, int64_t t0, int valid, unsigned char* smem,
+                                         Mbars* mb) {
+  constexpr int kSlots = 5;
   const int tid = threadIdx.x, lane = tid & 31, w = (tid >> 5) & 3;
   const int gq = lane >> 2, q = lane & 3;
   const uint32_t base = smem_u32(smem);
   const uint32_t sB = base + kB, sC = base + kC, sX0 = base + kX, sSb = base + kSb;
   const float* dts = reinterpret_cast<const float*>(smem + kDt);
   const float* css = reinterpret_cast<const float*>(smem + kCs);
+  const int tLo = g, tHi = 3 - g;
 
-  auto tile_of = [](int u) { return u < kLoU ? kLo : kHi; };
-  auto col_unit = [](int u) { return u < kLoU ? u : u - kLoU; };
+  // (row tile, column unit) of a slot; s is a constant once the loops below are unrolled.
+  auto tile_of = [&](int s) { return s == 0 ? 3 - 2 * g : s == 1 ? tLo : tHi; };
+  auto col_of = [&](int s) { return s == 0 ? 2 - 2 * g : s == 1 ? tLo : s == 4 ? tHi : s - 2; };
 
-  // ---- G = C B^T: unit u = rows of tile_of(u) x columns [64 col_unit(u), +64), as bf16 A fragments ----
+  // ---- G = C B^T: slot s = rows of tile_of(s) x columns [64 col_of(s), +64), as bf16 A fragments ----
   // ptxas (CUDA 13.0, -O3 and -O2) miscompiles this kernel when the G fragments feed bf16x2 multiplies: it drops
   // three of the ten wgmma groups computing G (a placeholder HGMMA.64x8x16 RZ is left in the SASS) and reads
   // those units' fragments from other units' registers -- the PTX is right, y comes out wrong (rel_l2 ~1). XORing
@@ -308,29 +327,29 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
   unsigned opaque_zero;
   asm volatile("mov.u32 %0, %%dynamic_smem_size;" : "=r"(opaque_zero));
   opaque_zero >>= 24;  // dynamic shared memory is < 16 MiB
-  uint32_t gf[kUnits][16];
+  uint32_t gf[kSlots][16];
   {
     float acc[2][32];
-    auto issue = [&](int u, float(&d)[32]) {
+    auto issue = [&](int s, float(&d)[32]) {
+      const int r0 = 64 * tile_of(s), c0 = 64 * col_of(s);
       wg::fence();
 #pragma unroll
-      for (int kk = 0; kk < N / 16; ++kk)
-        wg::mma_ss_m64n64(d, desc_kn(sC, kHalfQ, 64 * tile_of(u), kk), desc_kn(sB, kHalfQ, 64 * col_unit(u), kk), kk > 0);
+      for (int kk = 0; kk < N / 16; ++kk) wg::mma_ss_m64n64(d, desc_kn(sC, kHalfQ, r0, kk), desc_kn(sB, kHalfQ, c0, kk), kk > 0);
       wg::commit();
     };
     issue(0, acc[0]);
 #pragma unroll
-    for (int u = 0; u < kUnits; ++u) {
-      if (u + 1 < kUnits) {
-        wg::fence_regs(acc[(u + 1) & 1]);
-        issue(u + 1, acc[(u + 1) & 1]);
+    for (int s = 0; s < kSlots; ++s) {
+      if (s + 1 < kSlots) {
+        wg::fence_regs(acc[(s + 1) & 1]);
+        issue(s + 1, acc[(s + 1) & 1]);
         wg::wait<1>();
       } else {
         wg::wait<0>();
       }
-      wg::fence_regs(acc[u & 1]);
+      wg::fence_regs(acc[s & 1]);
 #pragma unroll
-      for (int i = 0; i < 16; ++i) gf[u][i] = pack_bf16(acc[u & 1][2 * i], acc[u & 1][2 * i + 1]) ^ (opaque_zero * (16 * u + i + 1));
+      for (int i = 0; i < 16; ++i) gf[s][i] = pack_bf16(acc[s & 1][2 * i], acc[s & 1][2 * i + 1]) ^ (opaque_zero * (16 * s + i + 1));
     }
   }
 
@@ -349,20 +368,21 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
 
     // ---- y, one 64-row tile at a time: exp(cs_t) C S_prev^T (tensor cores; the first decayed G blocks are
     // computed meanwhile) + (G o decay o dt, causal; D on the diagonal) x, stored straight from the accumulators ----
-    // Decayed blocks of unit u: (G o exp(cs_t - cs_s) dt_s, s <= t; + D on the diagonal) as bf16 A fragments.
-    // Off-diagonal blocks factor the decay through the block's last token (exp(cs_t - cs_r) * wdt_s, both <= 1).
-    // Only the last unit of a tile holds diagonal blocks (this warp's is block w of it); there the block is
-    // picked out by selects and the rest by selects too, so the code has no warp-dependent branch.
-    auto decay_half = [&](int v, uint32_t(&out)[8]) {
-      const int u = v >> 1, kb0 = 2 * (v & 1);
-      const int i = 4 * tile_of(u) + w;  // this warp's 16-row tile
+    // Decayed blocks of half hv of slot s: (G o exp(cs_t - cs_s) dt_s, s <= t; + D on the diagonal) as bf16 A
+    // fragments. Off-diagonal blocks factor the decay through the block's last token (exp(cs_t - cs_r) * wdt_s,
+    // both <= 1). Only the diagonal slots (1, 4) hold diagonal blocks (this warp's is block w of the unit); there
+    // the block is picked out by selects and the rest by selects too, so the code has no warp-dependent branch.
+    auto decay_half = [&](int s, int hv, uint32_t(&out)[8]) {
+      const bool diag = s == 1 || s == 4;
+      const int kb0 = 2 * hv, col = col_of(s);
+      const int i = 4 * tile_of(s) + w;  // this warp's 16-row tile
       const int ta = i * 16 + gq, tb = ta + 8;
       const float csa = cs[ta], csb = cs[tb];
 #pragma unroll
       for (int b = 0; b < 2; ++b) {
-        const int kb = kb0 + b, jb = 4 * col_unit(u) + kb;
+        const int kb = kb0 + b, jb = 4 * col + kb;
         const int sa = jb * 16 + 2 * q, sb = sa + 8;
-        const uint32_t* g4 = &gf[u][4 * kb];
+        const uint32_t* g4 = &gf[s][4 * kb];
         const float ref = cs[jb * 16 + 15];
         const float ra = decay_exp<true>(csa - ref), rb = decay_exp<true>(csb - ref);
         const float2 wa = *reinterpret_cast<const float2*>(wdt + sa);
@@ -373,10 +393,10 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
         out[4 * b + 2] = hmul2(g4[2], pack_bf16(ra * wb.x, ra * wb.y));
         out[4 * b + 3] = hmul2(g4[3], pack_bf16(rb * wb.x, rb * wb.y));
       }
-      if (col_unit(u) == tile_of(u) && (w >> 1) == (v & 1)) {  // warp-uniform: no divergence
+      if (diag && (w >> 1) == hv) {  // warp-uniform: no divergence
         uint32_t g4[4];
 #pragma unroll
-        for (int r = 0; r < 4; ++r) g4[r] = w == kb0 ? gf[u][4 * kb0 + r] : gf[u][4 * kb0 + 4 + r];  // (used when w is kb0 or kb0+1)
+        for (int r = 0; r < 4; ++r) g4[r] = w == kb0 ? gf[s][4 * kb0 + r] : gf[s][4 * kb0 + 4 + r];  // (used when w is kb0 or kb0+1)
         const int sa = i * 16 + 2 * q;
         float m[8] = {bf16_lo(g4[0]), bf16_hi(g4[0]), bf16_lo(g4[1]), bf16_hi(g4[1]),
                       bf16_lo(g4[2]), bf16_hi(g4[2]), bf16_lo(g4[3]), bf16_hi(g4[3])};
@@ -386,23 +406,24 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
         for (int b = 0; b < 2; ++b)
 #pragma unroll
           for (int r = 0; r < 4; ++r) out[4 * b + r] = kb0 + b < w ? out[4 * b + r] : kb0 + b == w ? d4[r] : 0u;
-      } else if (col_unit(u) == tile_of(u) && (v & 1) == 0) {  // blocks 0, 1 when the diagonal is block 2 or 3: kept
-      } else if (col_unit(u) == tile_of(u)) {                   // blocks 2, 3 when the diagonal is block 0 or 1: zero
+      } else if (diag && hv == 0) {  // blocks 0, 1 when the diagonal is block 2 or 3: kept
+      } else if (diag) {             // blocks 2, 3 when the diagonal is block 0 or 1: zero
 #pragma unroll
         for (int r = 0; r < 8; ++r) out[r] = 0u;
       }
     };
     __nv_bfloat16* gy = static_cast<__nv_bfloat16*>(a.y) + static_cast<int64_t>(h) * P + 2 * q;
-    // Units [u0, u1) belong to 64-row tile `tile`.
-    auto tile_pass = [&](auto u0c, auto u1c, int tile, bool release_sb) {
-      constexpr int u0 = decltype(u0c)::value, u1 = decltype(u1c)::value;
+    // One 64-row tile: the fixed slots SL in order, then slot 0 when `opt`.
+    auto tile_pass = [&](auto slots, int tile, bool opt, bool release_sb) {
+      using SL = decltype(slots);
+      constexpr int nh = 2 * SL::n;  // halves of the fixed slots
       float y[32];
       wg::fence();
 #pragma unroll
       for (int kk = 0; kk < N / 16; ++kk) wg::mma_ss_m64n64(y, desc_kn(sC, kHalfQ, 64 * tile, kk), desc_kn(sSb, kHalfP, 0, kk), kk > 0);
       wg::commit();
       uint32_t dec[2][8];  // decayed fragments of two k-blocks (half a unit): the next half decays while one runs
-      decay_half(2 * u0, dec[0]);
+      decay_half(SL::at(0), 0, dec[0]);
       wg::wait<0>();
       wg::fence_regs(y);
       if (release_sb) bar_arrive(kBarEmpty, 384);  // both of this warpgroup's C S_prev^T products are done
@@ -412,22 +433,32 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
 #pragma unroll
         for (int nt = 0; nt < 8; ++nt) y[4 * nt] *= ea, y[4 * nt + 1] *= ea, y[4 * nt + 2] *= eb, y[4 * nt + 3] *= eb;
       }
-#pragma unroll
-      for (int v = 2 * u0; v < 2 * u1; ++v) {
-        uint32_t(&f)[8] = dec[v & 1];
+      auto mma_half = [&](int s, int hv, uint32_t(&f)[8]) {
         wg::fence_regs(f);
         wg::fence();
 #pragma unroll
         for (int b = 0; b < 2; ++b) {
           const uint32_t af[4] = {f[4 * b], f[4 * b + 1], f[4 * b + 2], f[4 * b + 3]};
-          wg::mma_rs_m64n64_tb(y, af, desc_mn(sX, 4 * col_unit(v >> 1) + 2 * (v & 1) + b), 1);
+          wg::mma_rs_m64n64_tb(y, af, desc_mn(sX, 4 * col_of(s) + 2 * hv + b), 1);
         }
         wg::commit();
-        if (v + 1 < 2 * u1) {
-          if (v > 2 * u0) wg::wait<1>();  // half v-1 has read the buffer half v+1 decays into
-          uint32_t(&nf)[8] = dec[(v + 1) & 1];
-          wg::fence_regs(nf);
-          decay_half(v + 1, nf);
+      };
+#pragma unroll
+      for (int v = 0; v < nh; ++v) {
+        mma_half(SL::at(v >> 1), v & 1, dec[v & 1]);
+        if (v + 1 < nh) {
+          if (v > 0) wg::wait<1>();  // half v-1 has read the buffer half v+1 decays into
+          wg::fence_regs(dec[(v + 1) & 1]);
+          decay_half(SL::at((v + 1) >> 1), (v + 1) & 1, dec[(v + 1) & 1]);
+        }
+      }
+      if (opt) {  // slot 0: halves nh, nh + 1 (nh is even, so buffers 0, 1)
+#pragma unroll
+        for (int hv = 0; hv < 2; ++hv) {
+          wg::wait<1>();  // half nh + hv - 2 has read buffer hv
+          wg::fence_regs(dec[hv]);
+          decay_half(0, hv, dec[hv]);
+          mma_half(0, hv, dec[hv]);
         }
       }
       wg::wait<0>();
@@ -444,8 +475,8 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int k, int h0, in
           *reinterpret_cast<uint32_t*>(gy + (r0 + 8) * a.ldy + 8 * nt) = pack_bf16(y[4 * nt + 2], y[4 * nt + 3]);
       }
     };
-    tile_pass(std::integral_constant<int, 0>{}, std::integral_constant<int, kLoU>{}, kLo, false);
-    tile_pass(std::integral_constant<int, kLoU>{}, std::integral_constant<int, kUnits>{}, kHi, j + 1 < k);
+    tile_pass(Slots<1>{}, tLo, g == 1, false);
+    tile_pass(Slots<2, 3, 4>{}, tHi, g == 0, j + 1 < k);
     if (j + 2 < k) xfree_arrive(j);  // every MMA reading x_j has completed (tile_pass waits for them)
   }
 }
@@ -498,8 +529,7 @@ __global__ void __launch_bounds__(kThreads, 1)
 
   if (warp < 8) {
     asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(kConsumerRegs) : "memory");
-    if (warp < 4) consumer<0>(a, k, h0, t0, valid, smem, mb);
-    else consumer<1>(a, k, h0, t0, valid, smem, mb);
+    consumer(a, warp >> 2, k, h0, t0, valid, smem, mb);
   } else {
     asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(kProducerRegs) : "memory");
     producer(a, &tm_x, k, c, h0, t0, c == nchunks - 1, ring, flags, smem, mb);
