@@ -7,6 +7,9 @@
 #     each per round; the overlap variant's GPU tests;
 #  3. the tree's JSON benches (1K..103K, 2048-wide) and, with the time left, ncu's stall breakdown.
 # Before the call: .carry/var13 holds v11.cu, overlap.cu and sha (the device copy has no .git); carry .deps and .carry.
+# Second call: the tree is the overlap variant (copied over the kernel before the script), VARIANTS="v11 overlap v11ov ov2"
+# (v11ov = version 11 + the overlap; ov2 = overlap + the next head's low-tile C S_prev^T issued before the high tile's
+# stores), TESTED="v11ov ov2"; the fastest by median over the rounds gets the JSON benches and ncu.
 set -u
 CALL_T0=$(date +%s); el() { echo $(( $(date +%s) - CALL_T0 )); }
 LIMIT=${LIMIT:-585}; at() { echo $(( LIMIT * $1 / 585 )); }
@@ -31,10 +34,11 @@ san() {  # $1 name, $2 tool, $3 test
 SSD_TINY="the CUDA SSD scan matches the CPU reference at tiny dims"
 tests tree "[gpu][mamba2],[sass],[gpu][attention],[kernels]"
 san tree synccheck "$SSD_TINY"; san tree memcheck "$SSD_TINY"
-bench() { timeout 30 $M bench-op ssd_chunk_scan --dims mamba2-2.7b --len 101k --param kernel=wgmma 2>&1 | grep "^| ssd\|rror" | awk -v v=$1 '{print v, $0}'; }
+bench() { timeout 30 $M bench-op ssd_chunk_scan --dims mamba2-2.7b --len 101k --param kernel=wgmma 2>&1 | grep "^| ssd\|rror" | awk -v v=$1 '{print v, $0}' | tee -a $OUT/logs/ab.txt; }
+VARIANTS=${VARIANTS:-v11 tree overlap}; TESTED=${TESTED:-overlap}
 cur=tree
 for round in 1 2 3 4; do
-  for v in v11 tree overlap; do
+  for v in $VARIANTS; do
     [ $(el) -gt $(at 400) ] && { echo "out of time before round $round $v"; break 2; }
     if [ $v != $cur ]; then
       cp $V/$v.cu $K
@@ -44,10 +48,15 @@ for round in 1 2 3 4; do
     bench $v
   done
   if [ $round = 1 ]; then
-    cp $V/overlap.cu $K; cmake --build $B -j16 --target mambascope_tests > $OUT/logs/build-ovt.log 2>&1 && tests overlap "[gpu][mamba2][ssd]"
+    for v in $TESTED; do
+      cp $V/$v.cu $K; cmake --build $B -j16 --target mambascope_tests > $OUT/logs/build-$v-t.log 2>&1 && tests $v "[gpu][mamba2][ssd]"
+    done
     cur=none
   fi
 done
+# the fastest variant by median over the rounds goes on for the JSON benches and ncu
+BEST=$(awk -F'|' '{gsub(/ /,"",$1); print $1, $5+0}' $OUT/logs/ab.txt | sort -k1,1 -k2g | awk '{a[$1]=a[$1]" "$2} END {for (v in a) {n=split(a[v],x," "); print x[int((n+1)/2)], v}}' | sort -g | head -1 | awk '{print $2}')
+echo "fastest by median: $BEST"; [ -n "$BEST" ] && cp $V/$BEST.cu $V/tree.cu
 cp $V/tree.cu $K; cmake --build $B -j16 --target mambascope > /dev/null 2>&1
 [ $(el) -lt $(at 470) ] && timeout 40 $M bench-op ssd_chunk_scan --dims mamba2-2.7b --len 1k,16k,32k,101k --param kernel=wgmma --json $OUT/ssd-v13-wgmma.json 2>&1 | grep "^| ssd\|rror"
 [ $(el) -lt $(at 490) ] && timeout 15 $M bench-op ssd_chunk_scan --dims d2048-h32p64n128g1 --len 101k --param kernel=wgmma --json $OUT/ssd-v13-d2048-wgmma.json 2>&1 | grep "^| ssd\|rror"
@@ -56,8 +65,15 @@ if [ $left -gt 50 ]; then
   t0=$(date +%s); timeout $left ncu --clock-control none -k regex:ssd_chunk_scan_sm90 --launch-skip 1 --launch-count 1 --set full -f -o /tmp/ncu-ssd \
     $M bench-op ssd_chunk_scan --dims mamba2-2.7b --len 101k --reps 1 --warmup 1 --no-ceilings --param kernel=wgmma > $OUT/logs/ncu-run.log 2>&1; echo "ncu rc $? ($(( $(date +%s) - t0 ))s)"
   ncu -i /tmp/ncu-ssd.ncu-rep --page details > $OUT/logs/ncu-details.txt 2>&1
+  ncu -i /tmp/ncu-ssd.ncu-rep --page source --csv --print-source sass > $OUT/logs/ncu-source.csv 2>&1
   grep -E "Duration|Warp Cycles Per Issued|Eligible Warps|No Eligible|Issue Slots" $OUT/logs/ncu-details.txt | head -10
-  grep -iE "stall|No Instruction" $OUT/logs/ncu-details.txt | head -20
+  ncu -i /tmp/ncu-ssd.ncu-rep --page raw --csv 2>/dev/null | python3 -c "
+import csv,sys
+r=list(csv.reader(sys.stdin)); h,v=r[0],r[2]
+m={a:b for a,b in zip(h,v) if 'average_warp_latency_issue_stalled' in a and a.endswith('.ratio')}
+t=sum(float(x.replace(',','')) for x in m.values() if x.replace(',','').replace('.','').isdigit())
+for a,b in sorted(m.items(), key=lambda x: -float(x[1].replace(',','')) if x[1].replace(',','').replace('.','').isdigit() else 0)[:12]: print(a.split('stalled_')[1].split('.')[0], b, '%.1f%%' % (100*float(b.replace(',',''))/t) if t else '')
+" 2>&1 | head -14
 fi
 echo "elapsed $(el)s"
 tar czf $OUT/logs.tgz -C $OUT logs && rm -rf $OUT/logs
