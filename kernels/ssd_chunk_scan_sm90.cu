@@ -414,14 +414,16 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int g, int k, int
     };
     __nv_bfloat16* gy = static_cast<__nv_bfloat16*>(a.y) + static_cast<int64_t>(h) * P + 2 * q;
     // One 64-row tile: the fixed slots SL in order, then slot 0 when `opt`.
-    auto tile_pass = [&](auto slots, int tile, bool opt, bool release_sb) {
-      using SL = decltype(slots);
-      constexpr int nh = 2 * SL::n;  // halves of the fixed slots
-      float y[32];
+    auto issue_cs = [&](float(&y)[32], int tile) {
       wg::fence();
 #pragma unroll
       for (int kk = 0; kk < N / 16; ++kk) wg::mma_ss_m64n64(y, desc_kn(sC, kHalfQ, 64 * tile, kk), desc_kn(sSb, kHalfP, 0, kk), kk > 0);
       wg::commit();
+    };
+    // y holds the tile's C S_prev^T in flight (issue_cs); before_store runs after the pass's last MMA, before its stores.
+    auto tile_pass = [&](auto slots, float(&y)[32], int tile, bool opt, bool release_sb, auto before_store) {
+      using SL = decltype(slots);
+      constexpr int nh = 2 * SL::n;  // halves of the fixed slots
       uint32_t dec[2][8];  // decayed fragments of two k-blocks (half a unit): the next half decays while one runs
       decay_half(SL::at(0), 0, dec[0]);
       wg::wait<0>();
@@ -463,6 +465,7 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int g, int k, int
       }
       wg::wait<0>();
       wg::fence_regs(y);
+      before_store();
       // Rows ta, ta+8; columns 8nt + 2(lane%4), +1: bf16 pairs (4 bytes; a quad of lanes fills 16 contiguous bytes).
       const int64_t r0 = t0 + ta;
       if (ta < valid) {
@@ -475,8 +478,11 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int g, int k, int
           *reinterpret_cast<uint32_t*>(gy + (r0 + 8) * a.ldy + 8 * nt) = pack_bf16(y[4 * nt + 2], y[4 * nt + 3]);
       }
     };
-    tile_pass(Slots<1>{}, tLo, g == 1, false);
-    tile_pass(Slots<2, 3, 4>{}, tHi, g == 0, j + 1 < k);
+    // The high tile's C S_prev^T runs while the low tile's y is stored.
+    float ylo[32], yhi[32];
+    issue_cs(ylo, tLo);
+    tile_pass(Slots<1>{}, ylo, tLo, g == 1, false, [&] { issue_cs(yhi, tHi); });
+    tile_pass(Slots<2, 3, 4>{}, yhi, tHi, g == 0, j + 1 < k, [] {});
     if (j + 2 < k) xfree_arrive(j);  // every MMA reading x_j has completed (tile_pass waits for them)
   }
 }
