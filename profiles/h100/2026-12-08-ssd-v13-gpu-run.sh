@@ -39,7 +39,7 @@ VARIANTS=${VARIANTS:-v11 tree overlap}; TESTED=${TESTED:-overlap}
 cur=tree
 for round in 1 2 3 4; do
   for v in $VARIANTS; do
-    [ $(el) -gt $(at 400) ] && { echo "out of time before round $round $v"; break 2; }
+    [ $(el) -gt $(at ${AB_UNTIL:-400}) ] && { echo "out of time before round $round $v"; break 2; }
     if [ $v != $cur ]; then
       cp $V/$v.cu $K
       cmake --build $B -j16 --target mambascope > $OUT/logs/build-$v.log 2>&1 || { echo "$v build failed"; tail -5 $OUT/logs/build-$v.log; continue; }
@@ -58,10 +58,10 @@ done
 BEST=$(awk -F'|' '{gsub(/ /,"",$1); print $1, $5+0}' $OUT/logs/ab.txt | sort -k1,1 -k2g | awk '{a[$1]=a[$1]" "$2} END {for (v in a) {n=split(a[v],x," "); print x[int((n+1)/2)], v}}' | sort -g | head -1 | awk '{print $2}')
 echo "fastest by median: $BEST"; [ -n "$BEST" ] && cp $V/$BEST.cu $V/tree.cu
 cp $V/tree.cu $K; cmake --build $B -j16 --target mambascope > /dev/null 2>&1
-[ $(el) -lt $(at 470) ] && timeout 40 $M bench-op ssd_chunk_scan --dims mamba2-2.7b --len 1k,16k,32k,101k --param kernel=wgmma --json $OUT/ssd-v13-wgmma.json 2>&1 | grep "^| ssd\|rror"
-[ $(el) -lt $(at 490) ] && timeout 15 $M bench-op ssd_chunk_scan --dims d2048-h32p64n128g1 --len 101k --param kernel=wgmma --json $OUT/ssd-v13-d2048-wgmma.json 2>&1 | grep "^| ssd\|rror"
-left=$(( LIMIT - $(el) )); [ $left -gt 120 ] && left=120
-if [ $left -gt 50 ]; then
+[ $(el) -lt $(at ${JSON_AT:-470}) ] && timeout 40 $M bench-op ssd_chunk_scan --dims mamba2-2.7b --len 1k,16k,32k,101k --param kernel=wgmma --json $OUT/ssd-v13-wgmma.json 2>&1 | grep "^| ssd\|rror"
+[ $(el) -lt $(at ${JSON_AT2:-490}) ] && timeout 15 $M bench-op ssd_chunk_scan --dims d2048-h32p64n128g1 --len 101k --param kernel=wgmma --json $OUT/ssd-v13-d2048-wgmma.json 2>&1 | grep "^| ssd\|rror"
+left=$(( LIMIT - $(el) )); [ $left -gt 120 ] && left=120; [ "${MODELS:-0}" = 1 ] && left=$(( left > 40 ? 40 : left ))
+if [ $left -gt 30 ]; then
   t0=$(date +%s); timeout $left ncu --clock-control none -k regex:ssd_chunk_scan_sm90 --launch-skip 1 --launch-count 1 --set full -f -o /tmp/ncu-ssd \
     $M bench-op ssd_chunk_scan --dims mamba2-2.7b --len 101k --reps 1 --warmup 1 --no-ceilings --param kernel=wgmma > $OUT/logs/ncu-run.log 2>&1; echo "ncu rc $? ($(( $(date +%s) - t0 ))s)"
   ncu -i /tmp/ncu-ssd.ncu-rep --page details > $OUT/logs/ncu-details.txt 2>&1
@@ -74,6 +74,23 @@ m={a:b for a,b in zip(h,v) if 'average_warp_latency_issue_stalled' in a and a.en
 t=sum(float(x.replace(',','')) for x in m.values() if x.replace(',','').replace('.','').isdigit())
 for a,b in sorted(m.items(), key=lambda x: -float(x[1].replace(',','')) if x[1].replace(',','').replace('.','').isdigit() else 0)[:12]: print(a.split('stalled_')[1].split('.')[0], b, '%.1f%%' % (100*float(b.replace(',',''))/t) if t else '')
 " 2>&1 | head -14
+fi
+# Third call (MODELS=1): the model-level bench with the fastest variant built in (docs/benchmarks.md's numbers
+# predate scan versions 7-13), the decode-step op bench and every GPU test, in the time left.
+if [ "${MODELS:-0}" = 1 ]; then
+  echo "model bench with: $BEST" | tee $OUT/best.txt
+  left=$(( LIMIT - $(el) - 45 ))
+  if [ $left -gt 60 ]; then
+    t0=$(date +%s); timeout $left $M bench --lengths ${LENGTHS:-1k,16k,101k} --decode 32 --repeats 2 --out $OUT/bench.json > $OUT/logs/bench.log 2>&1
+    echo "bench rc $? ($(( $(date +%s) - t0 ))s)"; grep -E "^\|" $OUT/logs/bench.log | head -24
+  fi
+  [ $(( LIMIT - $(el) )) -gt 20 ] && timeout 15 $M bench-op mamba2_decode_step --dims mamba2-2.7b --len 1 2>&1 | grep -E "^\| mamba2|rror"
+  left=$(( LIMIT - $(el) - 3 ))
+  if [ $left -gt 30 ]; then
+    cmake --build $B -j16 --target mambascope_tests > /dev/null 2>&1
+    t0=$(date +%s); timeout $(( LIMIT - $(el) - 3 )) $T "[gpu],[sass]" > $OUT/logs/test-gpu.log 2>&1; echo "all gpu tests rc $? ($(( $(date +%s) - t0 ))s)"
+    grep -E "FAILED|test cases|assertions|All tests" -A3 $OUT/logs/test-gpu.log | head -12
+  fi
 fi
 echo "elapsed $(el)s"
 tar czf $OUT/logs.tgz -C $OUT logs && rm -rf $OUT/logs
