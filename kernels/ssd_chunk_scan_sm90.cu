@@ -26,11 +26,13 @@
 // Per head, consumers:
 //   y = exp(cs_t) (C S_prev^T) (both operands in shared memory) + (G o decay o dt, causal; D on the diagonal) x
 //   (A = the decayed G blocks in registers, decayed half a unit ahead of the MMAs; B = x N-major), one 64-row
-//   tile at a time, stored straight from the accumulators as bf16 pairs.
+//   tile at a time, stored straight from the accumulators as bf16 pairs; the high tile's C S_prev^T runs under
+//   the low tile's stores. Both consumer warpgroups run one code path (see `consumer`).
 // Registers: 384 threads leave 168 a thread. The consumers hold G (80 registers), y (32) and two decayed half
-// units (16); decaying with bf16x2 multiplies (one instruction a register) keeps the spills at 108 bytes
-// (ptxas -v; f32 decays spilled 724). setmaxnreg moves 8 registers a thread from the producer to the consumers
-// (kConsumerRegs; with f32 decays it had made ptxas spill more, not less).
+// units (16); decaying with bf16x2 multiplies (one instruction a register) kept the spills at 108 bytes
+// (ptxas -v; f32 decays spilled 724); version 13 (one consumer code path, the overlapped C S_prev^T) spills
+// none. setmaxnreg moves 8 registers a thread from the producer to the consumers (kConsumerRegs; with f32 decays
+// it had made ptxas spill more, not less).
 // ptxas miscompiles the bf16x2 decays unless the G fragments are made opaque to it (see `opaque_zero` below).
 // Numerics: the operands are rounded to bf16 as in the mma.sync kernel, except that a decay factor pair is rounded
 // to bf16 before it multiplies a G pair (the mma.sync kernel multiplies in f32 and rounds once); f32 accumulation.
@@ -55,7 +57,8 @@ constexpr int kThreads = 384, kMaxHeads = 8;  // 2 consumer warpgroups + 1 produ
 // the consumers hold G (80), y (32) and two decayed half units (16) and at 168 stored 12 / 7 G registers after G
 // and reloaded them every head; at 176 (the producer at 152, single-buffered x^T fragments) ptxas leaves them 11 / 2
 // reloads and the producer's chain step none (it had 9 reloads and 6 stores): profiles/h100/2026-12-07-sass-spills.py.
-// With the bulk copies ptxas spills 80 bytes (stores) and reloads 6 / 13 G registers a head in the consumers.
+// With the bulk copies ptxas spilled 80 bytes (stores) and reloaded 6 / 13 G registers a head in the consumers;
+// version 13 spills nothing.
 constexpr int kConsumerRegs = 176, kProducerRegs = 3 * 168 - 2 * kConsumerRegs;
 constexpr int kHalfQ = Q * 128;   // bytes of a [Q rows][64 cols] bf16 half tile
 constexpr int kHalfP = P * 128;   // bytes of a [P rows][64 cols] half tile
