@@ -60,7 +60,7 @@ echo "fastest by median: $BEST"; [ -n "$BEST" ] && cp $V/$BEST.cu $V/tree.cu
 cp $V/tree.cu $K; cmake --build $B -j16 --target mambascope > /dev/null 2>&1
 [ $(el) -lt $(at ${JSON_AT:-470}) ] && timeout 40 $M bench-op ssd_chunk_scan --dims mamba2-2.7b --len 1k,16k,32k,101k --param kernel=wgmma --json $OUT/ssd-v13-wgmma.json 2>&1 | grep "^| ssd\|rror"
 [ $(el) -lt $(at ${JSON_AT2:-490}) ] && timeout 15 $M bench-op ssd_chunk_scan --dims d2048-h32p64n128g1 --len 101k --param kernel=wgmma --json $OUT/ssd-v13-d2048-wgmma.json 2>&1 | grep "^| ssd\|rror"
-left=$(( LIMIT - $(el) )); [ $left -gt 120 ] && left=120; [ "${MODELS:-0}" = 1 ] && left=$(( left > 40 ? 40 : left ))
+left=$(( LIMIT - $(el) )); [ $left -gt 120 ] && left=120; [ "${MODELS:-0}" = 1 ] && left=${NCU_S:-0}
 if [ $left -gt 30 ]; then
   t0=$(date +%s); timeout $left ncu --clock-control none -k regex:ssd_chunk_scan_sm90 --launch-skip 1 --launch-count 1 --set full -f -o /tmp/ncu-ssd \
     $M bench-op ssd_chunk_scan --dims mamba2-2.7b --len 101k --reps 1 --warmup 1 --no-ceilings --param kernel=wgmma > $OUT/logs/ncu-run.log 2>&1; echo "ncu rc $? ($(( $(date +%s) - t0 ))s)"
