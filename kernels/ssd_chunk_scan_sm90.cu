@@ -232,8 +232,10 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, const CUtensorMap
     wg::wait<0>();
     wg::fence_regs(sacc[0]), wg::fence_regs(sacc[1]);
 
-    // S_c = exp(cs_end) S_prev + s_c -> ring slot c%2 (or the final state), then the flag; S_prev kept in bf16.
-    uint32_t spb[32];
+    // S_prev goes to the consumers first (they wait for it at kBarFull), S_c = exp(cs_end) S_prev + s_c to ring
+    // slot c%2 (or the final state) meanwhile: the ring stores are issued, then bf16 S_prev is written to shared
+    // memory once the consumers are done with head j-1's, then the flag is raised (the stores' fence overlaps
+    // the shared-memory stores).
     {
       const float decay = decay_exp<true>(cs[Q - 1]);
       auto sc = [&](int i) { return decay * sp[i] + sacc[i >> 5][i & 31]; };
@@ -244,33 +246,28 @@ __device__ __forceinline__ void producer(const SsdScanArgs& a, const CUtensorMap
           const int p = w * 16 + gq, n = nt * 8 + 2 * q;
           __stcg(reinterpret_cast<float2*>(dst + p * N + n), make_float2(sc(4 * nt), sc(4 * nt + 1)));
           __stcg(reinterpret_cast<float2*>(dst + (p + 8) * N + n), make_float2(sc(4 * nt + 2), sc(4 * nt + 3)));
-          spb[2 * nt] = pack_bf16(sp[4 * nt], sp[4 * nt + 1]), spb[2 * nt + 1] = pack_bf16(sp[4 * nt + 2], sp[4 * nt + 3]);
         }
       } else {
         float4* dst = reinterpret_cast<float4*>(ring + h * slot_stride + (c & 1) * PN) + ptid;
 #pragma unroll
-        for (int i = 0; i < 16; ++i) {
-          __stcg(dst + i * 128, make_float4(sc(4 * i), sc(4 * i + 1), sc(4 * i + 2), sc(4 * i + 3)));
-          spb[2 * i] = pack_bf16(sp[4 * i], sp[4 * i + 1]), spb[2 * i + 1] = pack_bf16(sp[4 * i + 2], sp[4 * i + 3]);
-        }
+        for (int i = 0; i < 16; ++i) __stcg(dst + i * 128, make_float4(sc(4 * i), sc(4 * i + 1), sc(4 * i + 2), sc(4 * i + 3)));
       }
     }
+    // bf16 S_prev for the consumers, once they are done with head j-1's (sp is in the accumulator order either way).
+    if (j > 0) bar_sync(kBarEmpty, 384);
+#pragma unroll
+    for (int nt = 0; nt < 16; ++nt) {
+      const int p = w * 16 + gq, n = nt * 8 + 2 * q;
+      *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p, n)) = pack_bf16(sp[4 * nt], sp[4 * nt + 1]);
+      *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p + 8, n)) = pack_bf16(sp[4 * nt + 2], sp[4 * nt + 3]);
+    }
+    wg::fence_proxy_async();  // S_prev is read by the consumers' wgmmas
+    bar_arrive(kBarFull, 384);
     bar_sync(kBarProd, 128);  // S_c stored by every producer thread
     if (ptid == 0 && !last_chunk) {
       __threadfence();
       st_flag(flags + h, static_cast<unsigned>(c + 1));
     }
-
-    // bf16 S_prev for the consumers, once they are done with head j-1's.
-    if (j > 0) bar_sync(kBarEmpty, 384);
-#pragma unroll
-    for (int nt = 0; nt < 16; ++nt) {
-      const int p = w * 16 + gq, n = nt * 8 + 2 * q;
-      *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p, n)) = spb[2 * nt];
-      *reinterpret_cast<uint32_t*>(smem + kSb + hsw<P>(p + 8, n)) = spb[2 * nt + 1];
-    }
-    wg::fence_proxy_async();  // S_prev is read by the consumers' wgmmas
-    bar_arrive(kBarFull, 384);
 
     // x_{j+1} goes where x_{j-1} was (x_0 and x_1 came with the prologue).
     if (j > 0 && j + 1 < k) {
