@@ -18,8 +18,8 @@
 //   bf16 A fragments (5 units x 16 registers).
 // Per head, producer:
 //   s_c = x^T diag(w) B (all 128 state columns; A = x^T from ldmatrix.trans scaled by w in bf16x2, B N-major);
-//   S_prev polled from the ring while s_c runs; S_c = exp(cs_end) S_prev + s_c to the ring, flag raised; bf16
-//   S_prev, the weights and x_j handed to the consumers.
+//   S_prev polled from the ring while s_c runs; S_c = exp(cs_end) S_prev + s_c stored to the ring; bf16 S_prev,
+//   the weights and x_j handed to the consumers; then the flag raised (the stores' fence under the hand-off).
 // Copies: B_c, C_c and x_j come by bulk tensor copies (TMA, 256 x 64 boxes in the 128-byte swizzle the wgmma
 // descriptors read) issued by one thread and completing on mbarriers; before them every thread issued 16-byte
 // cp.async copies (32 a thread in the prologue, 16 a producer thread a head).
@@ -125,8 +125,8 @@ __device__ __forceinline__ void xfree_sync(int j) {
 //   s_c = x^T diag(exp(cs_end - cs_s) dt_s) B (all 128 state columns as two m64n64 products sharing their A
 //   fragments: x^T from ldmatrix.trans scaled by the weights in bf16x2; B N-major), the flag polled while s_c
 //   runs, then S_prev read from the ring,
-//   S_c = exp(cs_end) S_prev + s_c to the ring and its flag raised (the inter-chunk chain), then bf16 S_prev
-//   for the consumers' C S_prev^T, and x_{j+1}'s bulk copy (one thread) once the consumers have released x_{j-1}
+//   S_c = exp(cs_end) S_prev + s_c stored to the ring, bf16 S_prev for the consumers' C S_prev^T, the ring
+//   slot's flag raised (the inter-chunk chain), and x_{j+1}'s bulk copy (one thread) once the consumers have released x_{j-1}
 //   (x_{j+2} is prefetched into L2 at the top of head j, so that copy is an L2 hit).
 __device__ __forceinline__ void producer(const SsdScanArgs& a, const CUtensorMap* tm_x, int k, int c, int h0, int64_t t0,
                                          bool last_chunk, float* ring, unsigned* flags, unsigned char* smem, Mbars* mb) {
