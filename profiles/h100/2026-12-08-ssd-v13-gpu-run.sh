@@ -35,7 +35,7 @@ SSD_TINY="the CUDA SSD scan matches the CPU reference at tiny dims"
 tests tree "[gpu][mamba2],[sass],[gpu][attention],[kernels]"
 san tree synccheck "$SSD_TINY"; san tree memcheck "$SSD_TINY"
 bench() { timeout 30 $M bench-op ssd_chunk_scan --dims mamba2-2.7b --len 101k --param kernel=wgmma 2>&1 | grep "^| ssd\|rror" | awk -v v=$1 '{print v, $0}' | tee -a $OUT/logs/ab.txt; }
-VARIANTS=${VARIANTS:-v11 tree overlap}; TESTED=${TESTED:-overlap}
+VARIANTS=${VARIANTS:-v11 tree overlap}; TESTED=${TESTED-overlap}
 cur=tree
 for round in 1 2 3 4; do
   for v in $VARIANTS; do
