@@ -38,8 +38,6 @@
 // to bf16 before it multiplies a G pair (the mma.sync kernel multiplies in f32 and rounds once); f32 accumulation.
 #include <cuda_bf16.h>
 
-#include <type_traits>
-
 #include "kernels/mamba2.h"
 #include "kernels/mamba2_device.cuh"
 #include "kernels/ssd_chunk_scan_sm90.h"
@@ -126,8 +124,8 @@ __device__ __forceinline__ void xfree_sync(int j) {
 //   fragments: x^T from ldmatrix.trans scaled by the weights in bf16x2; B N-major), the flag polled while s_c
 //   runs, then S_prev read from the ring,
 //   S_c = exp(cs_end) S_prev + s_c stored to the ring, bf16 S_prev for the consumers' C S_prev^T, the ring
-//   slot's flag raised (the inter-chunk chain), and x_{j+1}'s bulk copy (one thread) once the consumers have released x_{j-1}
-//   (x_{j+2} is prefetched into L2 at the top of head j, so that copy is an L2 hit).
+//   slot's flag raised (the inter-chunk chain), and x_{j+1}'s bulk copy (one thread) once the consumers have
+//   released x_{j-1} (x_{j+2} is prefetched into L2 at the top of head j, so that copy is an L2 hit).
 __device__ __forceinline__ void producer(const SsdScanArgs& a, const CUtensorMap* tm_x, int k, int c, int h0, int64_t t0,
                                          bool last_chunk, float* ring, unsigned* flags, unsigned char* smem, Mbars* mb) {
   const int ptid = threadIdx.x - 256, lane = ptid & 31, w = ptid >> 5;
@@ -413,14 +411,15 @@ __device__ __forceinline__ void consumer(const SsdScanArgs& a, int g, int k, int
       }
     };
     __nv_bfloat16* gy = static_cast<__nv_bfloat16*>(a.y) + static_cast<int64_t>(h) * P + 2 * q;
-    // One 64-row tile: the fixed slots SL in order, then slot 0 when `opt`.
+    // C S_prev^T of a 64-row tile into y (issued, not waited for).
     auto issue_cs = [&](float(&y)[32], int tile) {
       wg::fence();
 #pragma unroll
       for (int kk = 0; kk < N / 16; ++kk) wg::mma_ss_m64n64(y, desc_kn(sC, kHalfQ, 64 * tile, kk), desc_kn(sSb, kHalfP, 0, kk), kk > 0);
       wg::commit();
     };
-    // y holds the tile's C S_prev^T in flight (issue_cs); before_store runs after the pass's last MMA, before its stores.
+    // One 64-row tile: the fixed slots SL in order, then slot 0 when `opt`. y holds the tile's C S_prev^T in flight
+    // (issue_cs); before_store runs after the pass's last MMA, before its stores.
     auto tile_pass = [&](auto slots, float(&y)[32], int tile, bool opt, bool release_sb, auto before_store) {
       using SL = decltype(slots);
       constexpr int nh = 2 * SL::n;  // halves of the fixed slots
