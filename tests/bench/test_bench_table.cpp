@@ -20,11 +20,6 @@ TEST_CASE("decode bytes per token count weights state and the KV cache so far", 
 TEST_CASE("decode weight bytes leave out the vision side and all but one row of an untied embedding table", "[bench]") {
   // Counted here the other way round from decode_weight_bytes: from the checkpoint's tensor list, everything
   // that is not the language model's decoder stack (f32 on the CPU: 4 bytes a value).
-  auto values = [](const WeightSpec& w) {
-    size_t n = 1;
-    for (int64_t d : w.shape) n *= static_cast<size_t>(d);
-    return n;
-  };
   for (const char* name : {"tiny-transformer", "tiny-mmmamba-hybrid", "tiny-ml-mamba"}) {
     INFO(name);
     const auto m = load_model(name, Device::Cpu, DType::F32, 1);
@@ -34,7 +29,7 @@ TEST_CASE("decode weight bytes leave out the vision side and all but one row of 
       const bool decoder = mlmamba ? w.name.rfind("llm_backbone.", 0) == 0
                                    : w.name.rfind("language_model.", 0) == 0 || w.name.rfind("embedding_model.encoder.", 0) == 0;
       if (w.name == "embedding_model.llm_text_embeddings.weight") row = static_cast<size_t>(w.shape[1]) * 4;
-      if (!decoder) unread += values(w) * 4;
+      if (!decoder) unread += static_cast<size_t>(shape_numel(w.shape)) * 4;
     }
     CHECK(row == (mlmamba ? 0u : static_cast<size_t>(m->hidden()) * 4));  // ML-Mamba's table is its LM head
     CHECK(decode_weight_bytes(*m) == m->resident_bytes() - unread + row);
