@@ -1,7 +1,8 @@
 // `mambascope compare A.json [B.json]`: one profile's table, or B against A row by row (same model and
 // length): prefill and decode speed-up and peak memory change, what got worse by more than 5% flagged. When
 // A holds transformer rows (a peer such as hf-transformers) and B other models, B's models are also set
-// against A's transformer at the same length: the papers' "x faster, y% less memory" across engines.
+// against A's transformer at the same length: the papers' "x faster, y% less memory" across engines (with a
+// caution when A and B ran on different GPUs).
 #include <fmt/format.h>
 
 #include <map>
@@ -65,6 +66,10 @@ void add_compare_command(CLI::App& app) {
       const ProfileRow& t = *it->second;
       if (!header) {
         fmt::print("\nB's models against A's transformer at the same length:\n\n");
+        if (a.machine.gpu != b.machine.gpu)  // e.g. the paper's RTX 4090 against an H100 run: not a like-for-like ratio
+          fmt::print("(two GPUs: A ran on {}, B on {}; these ratios mix the GPUs' speeds with the models' -- a same-GPU "
+                     "speed-up needs A's transformer measured on B's GPU)\n\n",
+                     a.machine.gpu.empty() ? "an unnamed GPU" : a.machine.gpu, b.machine.gpu.empty() ? "an unnamed GPU" : b.machine.gpu);
         fmt::print("| model (B) | engine, protocol | tokens | decode ms | transformer (A) engine, protocol | decode ms | speed-up | "
                    "peak | transformer peak | memory saved |\n|---|---|---:|---:|---|---:|---:|---:|---:|---:|\n");
         header = true;

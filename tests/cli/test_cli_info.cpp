@@ -45,9 +45,12 @@ TEST_CASE("mambascope compare prints a profile and lines up two profiles by mode
   REQUIRE(test::run_cli("compare profiles/paper/mmmamba-fig1.json profiles/h100/2026-11-23-bench.json", out) == 0);
   CHECK(out.find("| transformer | 103424 |") != std::string::npos);
   CHECK(out.find("rows compared") != std::string::npos);
+  // the paper's transformer ran on an RTX 4090: the cross-model ratios say they mix two GPUs
+  CHECK(out.find("(two GPUs: A ran on NVIDIA GeForce RTX 4090, B on NVIDIA H100 80GB HBM3;") != std::string::npos);
   // Mamba rows against another engine's transformer: the HF peer, recorded under the paper's protocol.
   REQUIRE(test::run_cli("compare profiles/h100/2026-11-23-hf-transformers.json profiles/h100/2026-11-23-protocol-paper.json", out) == 0);
   CHECK(out.find("| mmmamba-linear | mambascope, paper | 103424 | 3.551 | hf-transformers, paper | 81.330 | 22.90x |") != std::string::npos);
+  CHECK(out.find("two GPUs") == std::string::npos);  // both on the same H100
   // A `mambascope profile` file prints its kernel summaries.
   REQUIRE(test::run_cli("compare profiles/h100/traces/transformer-101k.profile.json", out) == 0);
   CHECK(out.find("| attention.attention_decode |") != std::string::npos);
