@@ -17,7 +17,7 @@ class Model;
 
 // Which protocol the rows follow (docs/paper-protocol.md):
 //   Ours  - decode as the engine runs it (each step one CUDA graph), timed with CUDA events, median of the
-//           steady-state steps; equally optimised kernels on both sides.
+//           steady-state steps; one engine and one kernel set for both sides.
 //   Paper - what the mmMamba paper timed (Fig. 1c "Latency for Next Token"): one decode step at N tokens of
 //           context, batch 1, bf16, launched eagerly (no CUDA graphs: the HF/PyTorch loop the paper ran), timed
 //           on the host clock from token in to token out; prefill timed once, not part of the metric.
